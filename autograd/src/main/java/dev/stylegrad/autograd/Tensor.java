@@ -1,0 +1,159 @@
+package dev.stylegrad.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import dev.stylegrad.tensor.DType;
+import dev.stylegrad.tensor.Elementwise;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A value in the autodiff graph: an ND4J array, its accumulated gradient (leaves only) and whether it needs one.
+ *
+ * <p>Leaves are made by {@link #constant} (no gradient) or {@link #parameter} (gradient wanted); op results are made
+ * by {@link Function#call} and remember the call that produced them until {@link #backward()} has run.
+ */
+public final class Tensor {
+    private final INDArray value;
+    private final boolean requiresGrad;
+    private final boolean opResult; // made by an op: a gradient flows through it, never into it
+    private Function.Node node; // null for leaves, and after backward has consumed it
+    private INDArray grad;
+
+    private Tensor(INDArray value, boolean requiresGrad, Function.Node node) {
+        if (value == null) throw new NullPointerException("Tensor value is null");
+        DType.of("Tensor", "value", value);
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.opResult = node != null;
+        this.node = node;
+    }
+
+    /** A leaf that never needs a gradient (inputs, targets, frozen weights). */
+    public static Tensor constant(INDArray value) {
+        return new Tensor(value, false, null);
+    }
+
+    /** A leaf whose gradient {@link #backward()} accumulates into {@link #grad()}. */
+    public static Tensor parameter(INDArray value) {
+        return new Tensor(value, true, null);
+    }
+
+    static Tensor fromOp(INDArray value, Function.Node node) {
+        return new Tensor(value, true, node);
+    }
+
+    /** The value. Do not modify it in place while a graph that used it is still to be back-propagated. */
+    public INDArray value() {
+        return value;
+    }
+
+    /** The accumulated gradient of a leaf, or null if none has been computed. Read-only. */
+    public INDArray grad() {
+        return grad;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    public boolean isLeaf() {
+        return !opResult;
+    }
+
+    public long[] shape() {
+        return value.shape();
+    }
+
+    /** Forgets the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** The same value as a constant leaf, cut off from the graph. Shares the value array (no copy). */
+    public Tensor detach() {
+        return constant(value);
+    }
+
+    /**
+     * Back-propagates from this scalar (a tensor with one element): walks the recorded graph in reverse topological
+     * order, computes each input gradient that is needed and accumulates leaf gradients into {@link #grad()}. The
+     * graph is freed as it is walked, so backward runs once per forward.
+     */
+    public void backward() {
+        if (value.length() != 1) {
+            throw new IllegalStateException("backward() needs a scalar, but this tensor has shape " + Arrays.toString(value.shape())
+                    + "; reduce it first (e.g. sum or mean)");
+        }
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward(): this tensor does not require a gradient (no input needs one, or it was made under noGrad)");
+        }
+        if (opResult && node == null) throw alreadyConsumed();
+        List<Tensor> order = topologicalOrder();
+        Map<Tensor, INDArray> pending = new IdentityHashMap<>();
+        pending.put(this, Nd4j.ones(value.dataType(), value.shape()));
+        for (int k = order.size() - 1; k >= 0; k--) {
+            Tensor t = order.get(k);
+            INDArray g = pending.remove(t);
+            if (g == null) continue; // no path carries a gradient here
+            if (!t.opResult) {
+                t.accumulate(g);
+                continue;
+            }
+            if (t.node == null) throw alreadyConsumed();
+            Function.Node n = t.node;
+            t.node = null;
+            INDArray[] inputGrads = n.function().runBackward(n.ctx(), g);
+            n.ctx().release();
+            for (int i = 0; i < n.inputs().length; i++) {
+                if (!n.ctx().needsInputGrad(i) || inputGrads[i] == null) continue;
+                pending.merge(n.inputs()[i], inputGrads[i], Elementwise::add);
+            }
+        }
+    }
+
+    /** Leaves copy their first gradient so later in-place use by the caller cannot alias an op's array. */
+    private void accumulate(INDArray g) {
+        grad = grad == null ? g.dup() : Elementwise.add(grad, g);
+    }
+
+    /** Iterative depth-first post-order over nodes that need gradients: inputs come before their users. */
+    private List<Tensor> topologicalOrder() {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>(); // {tensor, next input index}
+        stack.push(new Object[] {this, 0});
+        visited.put(this, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            Tensor[] inputs = t.node == null ? new Tensor[0] : t.node.inputs();
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in.requiresGrad && t.node.ctx().needsInputGrad(next) && visited.put(in, Boolean.TRUE) == null) {
+                    stack.push(new Object[] {in, 0});
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+
+    private static IllegalStateException alreadyConsumed() {
+        return new IllegalStateException("backward(): part of this graph was already back-propagated and freed; "
+                + "run the forward pass again before calling backward() a second time");
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(value.shape()) + (requiresGrad ? " requiresGrad" : "") + (node != null ? " <- " + node.function().name() : "");
+    }
+}

@@ -1,0 +1,31 @@
+package dev.stylegrad.autograd.ops;
+
+import dev.stylegrad.autograd.Context;
+import dev.stylegrad.autograd.Function;
+import dev.stylegrad.tensor.Elementwise;
+import dev.stylegrad.tensor.Kernels;
+import dev.stylegrad.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Gram matrices of feature maps: input [N, C, H, W] is viewed as F [N, C, H·W] and the result is {@code G = F·Fᵀ}
+ * [N, C, C], not normalized. Fused because {@code dF = (dG + dGᵀ)·F} is one product, where differentiating the
+ * composed {@code matmul(F, transpose(F))} would take two.
+ */
+final class Gram extends Function {
+    @Override
+    protected INDArray forward(Context ctx, INDArray... in) {
+        Shapes.requireRank("gram", "features (NCHW)", in[0], 4);
+        long[] s = in[0].shape();
+        INDArray f = in[0].reshape('c', s[0], s[1], s[2] * s[3]);
+        ctx.saveForBackward(f);
+        return Kernels.gram(f);
+    }
+
+    @Override
+    protected INDArray[] backward(Context ctx, INDArray g) {
+        INDArray symmetric = Elementwise.add(g, g.permute(0, 2, 1));
+        INDArray gradF = Kernels.matmul(symmetric, ctx.saved(0), false, false);
+        return new INDArray[] {gradF.reshape('c', ctx.inputShape(0))};
+    }
+}

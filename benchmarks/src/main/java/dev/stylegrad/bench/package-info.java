@@ -1,0 +1,2 @@
+/** Placeholder until its issue lands: benchmarks. */
+package dev.stylegrad.bench;

@@ -1,0 +1,2 @@
+/** Placeholder until its issue lands: styletransfer. */
+package dev.stylegrad.style;

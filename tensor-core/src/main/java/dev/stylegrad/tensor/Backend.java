@@ -1,0 +1,59 @@
+package dev.stylegrad.tensor;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * Which ND4J backend is loaded (CPU or CUDA), which native build of it, and how many threads it uses; reported once
+ * at start so every log and benchmark says what it ran on.
+ */
+public record Backend(String device, String library, int threads) {
+
+    /** Detects the loaded backend. Loading ND4J's native library happens here if it has not yet. */
+    public static Backend current() {
+        boolean cpu = Nd4j.getEnvironment().isCPU();
+        String device = cpu ? "cpu" : "cuda";
+        String artifact = cpu ? "nd4j-native" : "nd4j-cuda";
+        String build = nativeBuild(cpu);
+        int threads = Nd4j.getEnvironment().maxMasterThreads();
+        return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads);
+    }
+
+    /**
+     * Caps the threads ND4J's kernels use (both its own pool and OpenMP). Call before heavy work starts; n must be
+     * at least 1.
+     */
+    public static void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
+        Nd4j.getEnvironment().setMaxThreads(n);
+        Nd4j.getEnvironment().setMaxMasterThreads(n);
+    }
+
+    /** One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2}. */
+    public String report() {
+        return "backend=" + device + " (" + library + "), threads=" + threads;
+    }
+
+    @Override
+    public String toString() {
+        return report();
+    }
+
+    // libnd4j's build info lists its helper libraries (HAVE_ONEDNN, HAVE_CUDNN); its binary level says which
+    // instruction set the loaded build targets (2 = AVX/AVX2, 3 = AVX-512, as ND4J's own start-up log reads it), so together they name the native build.
+    private static String nativeBuild(boolean cpu) {
+        String info;
+        int level;
+        try {
+            var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+            info = ops.buildInfo();
+            level = ops.binaryLevel();
+        } catch (RuntimeException | LinkageError e) {
+            return "";
+        }
+        if (!cpu) return info.contains("HAVE_CUDNN") ? "cudnn" : "";
+        String helper = info.contains("HAVE_ONEDNN") ? "onednn" : "";
+        String isa = level == 2 ? "avx2" : level == 3 ? "avx512" : "";
+        return helper.isEmpty() ? isa : isa.isEmpty() ? helper : helper + "-" + isa;
+    }
+}

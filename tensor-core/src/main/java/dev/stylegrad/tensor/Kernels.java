@@ -1,0 +1,246 @@
+package dev.stylegrad.tensor;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The numeric kernels the autodiff ops call, each a checked wrapper around one libnd4j custom op (oneDNN-backed on
+ * CPU builds that have it, cuDNN on CUDA builds).
+ *
+ * <p>Conventions: images are NCHW, convolution weights OIHW (PyTorch's layout). Every kernel allocates its output
+ * itself, in the caller's current memory scope, and never modifies its inputs. Convolution gradients are separate
+ * calls, so a frozen network pays only for the input gradient.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    // libnd4j integer-argument conventions shared by conv and pool ops.
+    private static final int PADDING_EXPLICIT = 0; // paddingMode 0: explicit padding (1 would be SAME)
+    private static final int LAYOUT_NCHW = 0;      // isNHWC flag: 0 means NCHW
+    private static final int WEIGHTS_OIHW = 1;     // conv2d wFormat 1: [oC, iC, kH, kW]; deconv2d wFormat 1: [iC, oC, kH, kW]
+
+    // ---------------------------------------------------------------------------------------------- convolution
+
+    /** {@code out = conv2d(input, weight) + bias}; bias may be null. Shapes [N,C,H,W] * [O,C,kH,kW] -> [N,O,oH,oW]. */
+    public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
+        checkConv("conv2d", input, weight, bias);
+        long[] outShape = convOutShape(input, weight, spec);
+        INDArray out = Nd4j.createUninitialized(input.dataType(), outShape);
+        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
+                .addInputs(bias == null ? new INDArray[] {input, weight} : new INDArray[] {input, weight, bias})
+                .addOutputs(out)
+                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW));
+        Nd4j.exec(op.build());
+        return out;
+    }
+
+    /**
+     * Gradient of {@link #conv2d} with respect to its input, given the gradient of its output. Computed as a
+     * transposed convolution with the same weights, which costs one convolution and does not touch weight gradients;
+     * falls back to libnd4j's full {@code conv2d_bp} only when the stride leaves input rows the transposed
+     * convolution cannot reach.
+     */
+    public static INDArray conv2dInputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
+        Shapes.requireRank("conv2d input gradient", "gradOut", gradOut, 4);
+        Shapes.requireSameDType("conv2d input gradient", "gradOut", gradOut, "weight", weight);
+        long kH = weight.size(2), kW = weight.size(3);
+        long reachH = (long) spec.strideH() * (gradOut.size(2) - 1) + (long) spec.dilationH() * (kH - 1) + 1 - 2L * spec.padH();
+        long reachW = (long) spec.strideW() * (gradOut.size(3) - 1) + (long) spec.dilationW() * (kW - 1) + 1 - 2L * spec.padW();
+        if (reachH != inputShape[2] || reachW != inputShape[3]) {
+            INDArray input = Nd4j.zeros(gradOut.dataType(), inputShape);
+            return conv2dBackward(input, weight, gradOut, spec)[0];
+        }
+        INDArray out = Nd4j.createUninitialized(gradOut.dataType(), inputShape);
+        Nd4j.exec(DynamicCustomOp.builder("deconv2d")
+                .addInputs(gradOut, weight)
+                .addOutputs(out)
+                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW))
+                .build());
+        return out;
+    }
+
+    /** Gradient of {@link #conv2d} with respect to its weights, given its input and the gradient of its output. */
+    public static INDArray conv2dWeightGradient(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
+        return conv2dBackward(input, weight, gradOut, spec)[1];
+    }
+
+    /** Gradient of {@link #conv2d} with respect to its bias: the output gradient summed over batch and space. */
+    public static INDArray conv2dBiasGradient(INDArray gradOut) {
+        Shapes.requireRank("conv2d bias gradient", "gradOut", gradOut, 4);
+        return gradOut.sum(0, 2, 3);
+    }
+
+    /** libnd4j's combined backward: {input gradient, weight gradient}. */
+    private static INDArray[] conv2dBackward(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
+        checkConv("conv2d backward", input, weight, null);
+        long[] outShape = convOutShape(input, weight, spec);
+        if (!java.util.Arrays.equals(outShape, gradOut.shape())) {
+            throw new IllegalArgumentException("conv2d backward: gradOut must have shape " + Shapes.format(outShape)
+                    + ", but has " + Shapes.format(gradOut.shape()));
+        }
+        INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
+        INDArray gradW = Nd4j.createUninitialized(weight.dataType(), weight.shape());
+        Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
+                .addInputs(input, weight, gradOut)
+                .addOutputs(gradIn, gradW)
+                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW))
+                .build());
+        return new INDArray[] {gradIn, gradW};
+    }
+
+    private static int[] convArgs(INDArray weight, Conv2dSpec spec, int weightsFormat) {
+        return new int[] {(int) weight.size(2), (int) weight.size(3), spec.strideH(), spec.strideW(), spec.padH(), spec.padW(),
+                spec.dilationH(), spec.dilationW(), PADDING_EXPLICIT, LAYOUT_NCHW, weightsFormat};
+    }
+
+    private static long[] convOutShape(INDArray input, INDArray weight, Conv2dSpec spec) {
+        long oH = spec.outH(input.size(2), weight.size(2));
+        long oW = spec.outW(input.size(3), weight.size(3));
+        if (oH < 1 || oW < 1) {
+            throw new IllegalArgumentException("conv2d: input " + Shapes.format(input.shape()) + " is too small for kernel "
+                    + weight.size(2) + "x" + weight.size(3) + " with " + spec);
+        }
+        return new long[] {input.size(0), weight.size(0), oH, oW};
+    }
+
+    private static void checkConv(String op, INDArray input, INDArray weight, INDArray bias) {
+        Shapes.requireRank(op, "input (NCHW)", input, 4);
+        Shapes.requireRank(op, "weight (OIHW)", weight, 4);
+        Shapes.requireSameDType(op, "input", input, "weight", weight);
+        if (input.size(1) != weight.size(1)) {
+            throw new IllegalArgumentException(op + ": input has " + input.size(1) + " channels " + Shapes.format(input.shape())
+                    + " but weight expects " + weight.size(1) + " " + Shapes.format(weight.shape()));
+        }
+        if (bias != null) {
+            Shapes.requireSameDType(op, "input", input, "bias", bias);
+            if (bias.length() != weight.size(0) || bias.rank() != 1) {
+                throw new IllegalArgumentException(op + ": bias must have shape [" + weight.size(0) + "], but has "
+                        + Shapes.format(bias.shape()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- activation
+
+    /** {@code max(x, 0)} into a new array. */
+    public static INDArray relu(INDArray x) {
+        DType.of("relu", "x", x);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(x).addOutputs(out).addFloatingPointArguments(0.0).build());
+        return out;
+    }
+
+    /**
+     * Gradient of {@link #relu}: {@code gradOut} where {@code x > 0}, else 0. Passing relu's output as {@code x} gives
+     * the same mask.
+     */
+    public static INDArray reluBackward(INDArray x, INDArray gradOut) {
+        Shapes.requireSameShape("relu backward", "x", x, "gradOut", gradOut);
+        Shapes.requireSameDType("relu backward", "x", x, "gradOut", gradOut);
+        INDArray gradIn = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(x, gradOut).addOutputs(gradIn)
+                .addFloatingPointArguments(0.0).build());
+        return gradIn;
+    }
+
+    // ------------------------------------------------------------------------------------------------- pooling
+
+    /** Max pooling over NCHW input. */
+    public static INDArray maxPool2d(INDArray input, Pool2dSpec spec) {
+        return pool("maxpool2d", input, spec);
+    }
+
+    /** Gradient of {@link #maxPool2d}: routes each output gradient to the position of its window's maximum. */
+    public static INDArray maxPool2dBackward(INDArray input, INDArray gradOut, Pool2dSpec spec) {
+        return poolBackward("maxpool2d_bp", input, gradOut, spec);
+    }
+
+    /** Average pooling over NCHW input. */
+    public static INDArray avgPool2d(INDArray input, Pool2dSpec spec) {
+        return pool("avgpool2d", input, spec);
+    }
+
+    /** Gradient of {@link #avgPool2d}: spreads each output gradient evenly over its window. */
+    public static INDArray avgPool2dBackward(INDArray input, INDArray gradOut, Pool2dSpec spec) {
+        return poolBackward("avgpool2d_bp", input, gradOut, spec);
+    }
+
+    private static INDArray pool(String op, INDArray input, Pool2dSpec spec) {
+        long[] outShape = poolOutShape(op, input, spec);
+        INDArray out = Nd4j.createUninitialized(input.dataType(), outShape);
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input).addOutputs(out).addIntegerArguments(poolArgs(spec)).build());
+        return out;
+    }
+
+    private static INDArray poolBackward(String op, INDArray input, INDArray gradOut, Pool2dSpec spec) {
+        long[] outShape = poolOutShape(op, input, spec);
+        Shapes.requireSameDType(op, "input", input, "gradOut", gradOut);
+        if (!java.util.Arrays.equals(outShape, gradOut.shape())) {
+            throw new IllegalArgumentException(op + ": gradOut must have shape " + Shapes.format(outShape) + ", but has "
+                    + Shapes.format(gradOut.shape()));
+        }
+        INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input, gradOut).addOutputs(gradIn)
+                .addIntegerArguments(poolArgs(spec)).build());
+        return gradIn;
+    }
+
+    private static int[] poolArgs(Pool2dSpec spec) {
+        // extraParam0 for avg pooling: 0 divides by the valid (unpadded) count, 1 by the full kernel area.
+        int divisorMode = spec.countIncludePad() ? 1 : 0;
+        return new int[] {spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(), spec.padH(), spec.padW(),
+                1, 1, PADDING_EXPLICIT, divisorMode, LAYOUT_NCHW};
+    }
+
+    private static long[] poolOutShape(String op, INDArray input, Pool2dSpec spec) {
+        Shapes.requireRank(op, "input (NCHW)", input, 4);
+        DType.of(op, "input", input);
+        long oH = spec.outH(input.size(2)), oW = spec.outW(input.size(3));
+        if (oH < 1 || oW < 1) {
+            throw new IllegalArgumentException(op + ": input " + Shapes.format(input.shape()) + " is too small for " + spec);
+        }
+        return new long[] {input.size(0), input.size(1), oH, oW};
+    }
+
+    // ---------------------------------------------------------------------------------------- matrix products
+
+    /**
+     * Matrix product of rank-2 arrays ([m,k]·[k,n]) or batched rank-3 arrays ([b,m,k]·[b,k,n]), optionally with
+     * either operand transposed (its last two axes swapped) without copying it.
+     */
+    public static INDArray matmul(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        String op = "matmul";
+        Shapes.requireSameDType(op, "a", a, "b", b);
+        Shapes.require(a.rank() == b.rank() && (a.rank() == 2 || a.rank() == 3), op,
+                "operands must both be rank 2 or both rank 3, but have shapes " + Shapes.format(a.shape()) + " and "
+                        + Shapes.format(b.shape()));
+        int r = a.rank();
+        long m = transposeA ? a.size(r - 1) : a.size(r - 2);
+        long ka = transposeA ? a.size(r - 2) : a.size(r - 1);
+        long kb = transposeB ? b.size(r - 1) : b.size(r - 2);
+        long n = transposeB ? b.size(r - 2) : b.size(r - 1);
+        Shapes.require(ka == kb, op, "inner dimensions differ: " + Shapes.format(a.shape()) + (transposeA ? "ᵀ" : "")
+                + " · " + Shapes.format(b.shape()) + (transposeB ? "ᵀ" : ""));
+        long[] outShape;
+        if (r == 2) {
+            outShape = new long[] {m, n};
+        } else {
+            Shapes.require(a.size(0) == b.size(0), op, "batch sizes differ: " + Shapes.format(a.shape()) + " and "
+                    + Shapes.format(b.shape()));
+            outShape = new long[] {a.size(0), m, n};
+        }
+        INDArray out = Nd4j.createUninitialized(a.dataType(), outShape);
+        Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(out)
+                .addIntegerArguments(transposeA ? 1 : 0, transposeB ? 1 : 0, 0).build());
+        return out;
+    }
+
+    /**
+     * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
+     */
+    public static INDArray gram(INDArray features) {
+        Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
+        return matmul(features, features, false, true);
+    }
+}

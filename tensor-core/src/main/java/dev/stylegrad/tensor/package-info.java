@@ -1,0 +1,8 @@
+/**
+ * A thin, checked layer over ND4J's {@code INDArray}: shape and dtype checks with messages that name the op and the
+ * argument, backend detection and reporting, owners for off-heap memory ({@link dev.stylegrad.tensor.MemoryScope}),
+ * NumPy {@code .npy} IO, and the numeric kernels the autodiff ops call ({@link dev.stylegrad.tensor.Kernels}).
+ *
+ * <p>Nothing here knows about gradients or tapes; that lives one module up, in {@code dev.stylegrad.autograd}.
+ */
+package dev.stylegrad.tensor;

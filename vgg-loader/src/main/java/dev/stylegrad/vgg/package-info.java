@@ -1,0 +1,2 @@
+/** Placeholder until its issue lands: vgg-loader. */
+package dev.stylegrad.vgg;
