@@ -1,0 +1,34 @@
+package dev.stylegrad.autograd.ops;
+
+import static dev.stylegrad.autograd.GradCheck.check;
+import static dev.stylegrad.autograd.GradCheck.random;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.stylegrad.autograd.Tensor;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MseTest {
+    @Test
+    void forwardIsMeanSquaredDifference() {
+        INDArray a = Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {2, 2}, 'c');
+        INDArray b = Nd4j.create(new double[] {0, 2, 5, 1}, new long[] {2, 2}, 'c');
+        assertThat(Ops.mse(Tensor.constant(a), Tensor.constant(b)).value().getDouble(0)).isCloseTo((1 + 0 + 4 + 9) / 4.0, within(1e-12));
+    }
+
+    @Test
+    void gradient() {
+        check("mse", t -> Ops.mse(t[0], t[1]), random(150, 2, 3, 5, 4), random(151, 2, 3, 5, 4));
+        check("mse constant target", t -> Ops.mse(t[0], t[1]), new boolean[] {true, false}, random(152, 3, 7), random(153, 3, 7));
+        check("mse shared", t -> Ops.mse(t[0], Ops.square(t[0])), random(154, 2, 5));
+    }
+
+    @Test
+    void shapeMismatchIsRejected() {
+        assertThatThrownBy(() -> Ops.mse(Tensor.constant(random(1, 2, 3)), Tensor.constant(random(2, 3, 2))))
+                .hasMessageContaining("[2, 3]").hasMessageContaining("[3, 2]");
+    }
+}
