@@ -3,6 +3,8 @@ package dev.stylegrad.tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The numeric kernels the autodiff ops call, each a checked wrapper around one libnd4j custom op (oneDNN-backed on
@@ -25,6 +27,8 @@ public final class Kernels {
     /** {@code out = conv2d(input, weight) + bias}; bias may be null. Shapes [N,C,H,W] * [O,C,kH,kW] -> [N,O,oH,oW]. */
     public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         checkConv("conv2d", input, weight, bias);
+        weight = dilateKernel(weight, spec);
+        spec = undilated(spec);
         long[] outShape = convOutShape(input, weight, spec);
         INDArray out = Nd4j.createUninitialized(input.dataType(), outShape);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
@@ -44,6 +48,8 @@ public final class Kernels {
     public static INDArray conv2dInputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
         Shapes.requireRank("conv2d input gradient", "gradOut", gradOut, 4);
         Shapes.requireSameDType("conv2d input gradient", "gradOut", gradOut, "weight", weight);
+        weight = dilateKernel(weight, spec);
+        spec = undilated(spec);
         long kH = weight.size(2), kW = weight.size(3);
         long reachH = (long) spec.strideH() * (gradOut.size(2) - 1) + (long) spec.dilationH() * (kH - 1) + 1 - 2L * spec.padH();
         long reachW = (long) spec.strideW() * (gradOut.size(3) - 1) + (long) spec.dilationW() * (kW - 1) + 1 - 2L * spec.padW();
@@ -62,7 +68,11 @@ public final class Kernels {
 
     /** Gradient of {@link #conv2d} with respect to its weights, given its input and the gradient of its output. */
     public static INDArray conv2dWeightGradient(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
-        return conv2dBackward(input, weight, gradOut, spec)[1];
+        INDArray gradW = conv2dBackward(input, dilateKernel(weight, spec), gradOut, undilated(spec))[1];
+        if (spec.dilationH() == 1 && spec.dilationW() == 1) return gradW;
+        // The expanded kernel's gradient at the original taps is the gradient of the original weights.
+        return gradW.get(NDArrayIndex.all(), NDArrayIndex.all(), taps(weight.size(2), spec.dilationH()),
+                taps(weight.size(3), spec.dilationW())).dup('c');
     }
 
     /** Gradient of {@link #conv2d} with respect to its bias: the output gradient summed over batch and space. */
@@ -71,7 +81,34 @@ public final class Kernels {
         return gradOut.sum(0, 2, 3);
     }
 
-    /** libnd4j's combined backward: {input gradient, weight gradient}. */
+    /*
+     * Dilation. libnd4j 1.0.0-M2.1's oneDNN helpers for conv2d, conv2d_bp and deconv2d give oneDNN a right padding of
+     * (oH - 1)·sH − iH + kH − pH, i.e. computed with the undilated kernel size, so oneDNN rejects every dilated
+     * convolution ("could not create a descriptor for a dilated convolution ..."). A dilated convolution is exactly an
+     * undilated one whose kernel has d − 1 zeros between its taps, so the kernels below expand dilated weights and
+     * libnd4j only ever sees dilation 1. VGG has no dilation and pays nothing.
+     */
+
+    /** The weights with {@code dilation − 1} zeros between taps: [O, C, (kH−1)·dH+1, (kW−1)·dW+1]; the same array if undilated. */
+    private static INDArray dilateKernel(INDArray weight, Conv2dSpec spec) {
+        int dH = spec.dilationH(), dW = spec.dilationW();
+        if (dH == 1 && dW == 1) return weight;
+        long kH = weight.size(2), kW = weight.size(3);
+        INDArray expanded = Nd4j.zeros(weight.dataType(), weight.size(0), weight.size(1), (kH - 1) * dH + 1, (kW - 1) * dW + 1);
+        expanded.get(NDArrayIndex.all(), NDArrayIndex.all(), taps(kH, dH), taps(kW, dW)).assign(weight);
+        return expanded;
+    }
+
+    /** Positions 0, d, 2d, … of the k taps inside an expanded kernel. */
+    private static INDArrayIndex taps(long k, int d) {
+        return NDArrayIndex.interval(0, d, (k - 1) * d + 1);
+    }
+
+    private static Conv2dSpec undilated(Conv2dSpec spec) {
+        return new Conv2dSpec(spec.strideH(), spec.strideW(), spec.padH(), spec.padW(), 1, 1);
+    }
+
+    /** libnd4j's combined backward: {input gradient, weight gradient}. Callers pass undilated specs (see above). */
     private static INDArray[] conv2dBackward(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
         checkConv("conv2d backward", input, weight, null);
         long[] outShape = convOutShape(input, weight, spec);
