@@ -1,0 +1,17 @@
+package dev.stylegrad.vgg;
+
+/**
+ * The published torchvision VGG19 file (ImageNet, BSD-3-Clause licence of torchvision's model zoo; 2017, PyTorch's
+ * legacy serialization) and the features-only cache stylegrad converts it to.
+ */
+public final class PublishedWeights {
+    private PublishedWeights() {}
+
+    public static final String FILE_NAME = "vgg19-dcbb9e9d.pth";
+    public static final String URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth";
+    public static final long SIZE = 574_673_361L;
+    public static final String SHA256 = "dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44";
+
+    /** Features-only safetensors file written by {@code stylegrad weights convert}; loading it is the fast path. */
+    public static final String FEATURES_FILE_NAME = "vgg19-features.safetensors";
+}
