@@ -8,17 +8,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the {@code stylegrad} command. Subcommands (run, features, weights) arrive with their issues; until
- * then it reports its version and the ND4J backend it would compute on.
+ * Entry point of the {@code stylegrad} command: {@code features}, {@code weights fetch|verify|convert} (and
+ * {@code run}, with issue 4). Without a subcommand it reports its version and the ND4J backend.
  */
 @Command(name = "stylegrad", mixinStandardHelpOptions = true, versionProvider = StylegradCli.Version.class,
-        description = "Neural style transfer (Gatys et al. 2016) on the JVM.")
+        description = "Neural style transfer (Gatys et al. 2016) on the JVM.",
+        subcommands = {FeaturesCommand.class, WeightsCommand.class})
 public final class StylegradCli implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new StylegradCli()).setOut(new java.io.PrintWriter(System.out, true))
-                .setErr(new java.io.PrintWriter(System.err, true)).execute(args);
-        System.exit(code);
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code (for tests; {@link #main} exits with it). */
+    public static int execute(String... args) {
+        return new CommandLine(new StylegradCli()).setOut(new java.io.PrintWriter(System.out, true))
+                .setErr(new java.io.PrintWriter(System.err, true))
+                .setExecutionExceptionHandler(Cli::handle)
+                .execute(args);
     }
 
     @Override

@@ -1,0 +1,150 @@
+package dev.stylegrad.vgg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stylegrad.autograd.GradMode;
+import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.ops.Ops;
+import dev.stylegrad.tensor.Npy;
+import dev.stylegrad.vgg.io.SafetensorsWriter;
+import dev.stylegrad.vgg.io.WeightsFiles;
+import dev.stylegrad.vgg.io.WeightsFormatException;
+import dev.stylegrad.vgg.io.WeightsReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Vgg19 on the mini VGG19 fixtures (make_mini_vgg19.py), against PyTorch's features at every named layer. */
+class Vgg19Test {
+    static final Path MINI = Path.of("src/test/fixtures/mini_vgg19");
+
+    @TempDir
+    Path dir;
+
+    /** The fixture image as network input, normalized exactly as the script did. */
+    static INDArray fixtureImage() throws IOException {
+        BufferedImage img = ImageIO.read(MINI.resolve("image.png").toFile());
+        int[] rgb = img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+        for (int i = 0; i < rgb.length; i++) rgb[i] &= 0xFFFFFF;
+        return ImageNet.fromPixels(rgb, img.getWidth(), img.getHeight());
+    }
+
+    static double relError(INDArray got, INDArray want) {
+        return got.sub(want).amaxNumber().doubleValue() / want.amaxNumber().doubleValue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mini_vgg19_legacy.pth", "mini_vgg19_zip.pth"})
+    void featuresAtEveryLayerMatchPyTorch(String file) throws IOException {
+        Vgg19 net = Vgg19.load(MINI.resolve(file), "pool5", Vgg19.Pooling.MAX);
+        assertThat(net.widths()).containsExactly(4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
+        Map<String, Tensor> features;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            features = net.forward(Tensor.constant(fixtureImage()), Vgg19.layerNames());
+        }
+        assertThat(features).hasSize(37);
+        double worst = 0;
+        for (String layer : Vgg19.layerNames()) {
+            INDArray want = Npy.read(MINI.resolve("features_max").resolve(layer + ".npy"));
+            INDArray got = features.get(layer).value();
+            assertThat(got.shape()).as(layer).containsExactly(want.shape());
+            double rel = relError(got, want);
+            assertThat(rel).as(layer).isLessThanOrEqualTo(1e-5);
+            worst = Math.max(worst, rel);
+        }
+        System.out.printf("Vgg19Test %s: worst rel. error over 37 layers %.2e%n", file, worst);
+    }
+
+    @Test
+    void bothSerializationsLoadIdentically() throws IOException {
+        try (WeightsReader legacy = WeightsFiles.open(MINI.resolve("mini_vgg19_legacy.pth"));
+             WeightsReader zip = WeightsFiles.open(MINI.resolve("mini_vgg19_zip.pth"))) {
+            assertThat(legacy.format()).isEqualTo("pytorch-legacy");
+            assertThat(zip.format()).isEqualTo("pytorch-zip");
+            assertThat(legacy.tensors().stream().map(t -> t.name()).toList()).isEqualTo(zip.tensors().stream().map(t -> t.name()).toList());
+            for (var t : legacy.tensors()) assertThat(legacy.read(t.name())).as(t.name()).isEqualTo(zip.read(t.name()));
+        }
+    }
+
+    @Test
+    void averagePoolingMatchesPyTorch() throws IOException {
+        Vgg19 net = Vgg19.load(MINI.resolve("mini_vgg19_zip.pth"), "pool5", Vgg19.Pooling.AVG);
+        List<String> layers = List.of("pool1", "pool2", "pool3", "pool4", "relu5_1", "pool5");
+        Map<String, Tensor> features;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            features = net.forward(Tensor.constant(fixtureImage()), layers);
+        }
+        for (String layer : layers) {
+            assertThat(relError(features.get(layer).value(), Npy.read(MINI.resolve("features_avg").resolve(layer + ".npy"))))
+                    .as(layer).isLessThanOrEqualTo(1e-5);
+        }
+        // And max pooling really differs there, so the option is not ignored.
+        assertThat(relError(features.get("pool1").value(), Npy.read(MINI.resolve("features_max/pool1.npy")))).isGreaterThan(1e-2);
+    }
+
+    @Test
+    void loadsOnlyUpToTheDeepestLayerAndRunsOnlyThatFar() throws IOException {
+        Vgg19 net = Vgg19.load(MINI.resolve("mini_vgg19_legacy.pth"), "relu2_1", Vgg19.Pooling.MAX);
+        assertThat(net.widths()).containsExactly(4L, 5L, 6L);
+        assertThat(net.availableLayers()).endsWith("conv2_1", "relu2_1");
+        assertThatThrownBy(() -> net.forward(Tensor.constant(fixtureImage()), List.of("conv2_2")))
+                .hasMessageContaining("deeper than this network was loaded to (relu2_1)");
+        assertThatThrownBy(() -> net.forward(Tensor.constant(fixtureImage()), List.of("conv9_9"))).hasMessageContaining("unknown VGG19 layer 'conv9_9'");
+    }
+
+    @Test
+    void inputGradientFlowsThroughFrozenWeights() throws IOException {
+        Vgg19 net = Vgg19.load(MINI.resolve("mini_vgg19_zip.pth"), "relu3_1", Vgg19.Pooling.MAX);
+        Tensor image = Tensor.parameter(fixtureImage());
+        Ops.sum(Ops.gram(net.forward(image, List.of("relu3_1")).get("relu3_1"))).backward();
+        assertThat(image.grad()).isNotNull();
+        assertThat(image.grad().shape()).containsExactly(1, 3, 34, 50);
+        assertThat(image.grad().amaxNumber().doubleValue()).isPositive();
+    }
+
+    @Test
+    void featuresOnlyFilesLoadAndBrokenStructuresAreRefusedWithTheKeyAndShape() throws IOException {
+        Map<String, INDArray> features = new LinkedHashMap<>();
+        try (WeightsReader r = WeightsFiles.open(MINI.resolve("mini_vgg19_zip.pth"))) {
+            for (var t : r.tensors()) if (t.name().startsWith("features.")) features.put(t.name(), r.read(t.name()));
+        }
+        Path onlyFeatures = dir.resolve("features.safetensors");
+        SafetensorsWriter.write(onlyFeatures, features, Map.of());
+        assertThat(Vgg19.load(onlyFeatures, "pool5", Vgg19.Pooling.MAX).widths()).hasSize(16);
+
+        Map<String, INDArray> missing = new LinkedHashMap<>(features);
+        missing.remove("features.21.weight");
+        Path noConv42 = dir.resolve("missing.safetensors");
+        SafetensorsWriter.write(noConv42, missing, Map.of());
+        assertThat(Vgg19.load(noConv42, "relu4_1", Vgg19.Pooling.MAX).widths()).hasSize(9); // conv4_2 not needed
+        assertThatThrownBy(() -> Vgg19.load(noConv42, "relu4_2", Vgg19.Pooling.MAX)).isInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining("missing.safetensors").hasMessageContaining("features.21.weight").hasMessageContaining("conv4_2");
+
+        Map<String, INDArray> swapped = new LinkedHashMap<>(features);
+        swapped.put("features.5.weight", features.get("features.7.weight"));
+        Path badChain = dir.resolve("chain.safetensors");
+        SafetensorsWriter.write(badChain, swapped, Map.of());
+        assertThatThrownBy(() -> Vgg19.load(badChain, "pool5", Vgg19.Pooling.MAX)).isInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining("features.5.weight (conv2_1) should have shape [out, 5, 3, 3], found [7, 6, 3, 3]");
+    }
+
+    /** Real ImageNet weights, when the shared copy is there (never on CI clones without it). */
+    @Test
+    void realKerasVgg19LoadsWhenPresent() throws IOException {
+        Path real = SharedFiles.find("weights/vgg19-keras-features.pth");
+        org.junit.jupiter.api.Assumptions.assumeTrue(real != null && Files.isRegularFile(real), "shared real weights absent");
+        Vgg19 net = Vgg19.load(real, "pool5", Vgg19.Pooling.MAX);
+        assertThat(net.widths()).containsExactly(64L, 64L, 128L, 128L, 256L, 256L, 256L, 256L, 512L, 512L, 512L, 512L, 512L, 512L, 512L, 512L);
+    }
+}
