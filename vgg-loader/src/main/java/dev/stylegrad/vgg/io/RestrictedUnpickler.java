@@ -152,7 +152,7 @@ final class RestrictedUnpickler {
                 case 'c' -> {
                     String module = in.readLine(MAX_TEXT_LINE);
                     String name = in.readLine(MAX_TEXT_LINE);
-                    push(TorchGlobal.resolve(file, module, name, opAt));
+                    push(global(module, name));
                 }
                 case 0x93 -> { // STACK_GLOBAL
                     Object name = pop();
@@ -160,7 +160,7 @@ final class RestrictedUnpickler {
                     if (!(module instanceof String m) || !(name instanceof String n)) {
                         throw error("STACK_GLOBAL needs two strings, found " + Py.describe(module) + " and " + Py.describe(name));
                     }
-                    push(TorchGlobal.resolve(file, m, n, opAt));
+                    push(global(m, n));
                 }
                 case 'R' -> { // REDUCE
                     Object args = pop();
@@ -182,6 +182,15 @@ final class RestrictedUnpickler {
                         + " in a state dict");
             }
         }
+    }
+
+    private Object global(String module, String name) throws WeightsFormatException {
+        Object g = TorchGlobal.lookup(module, name);
+        if (g == null) {
+            throw error("refusing pickle global '" + Py.clip(module) + "." + Py.clip(name) + "': a weights file may only use "
+                    + TorchGlobal.allowed() + "; nothing in the file was executed");
+        }
+        return g;
     }
 
     private Object reduce(Object callable, Object args) throws WeightsFormatException {

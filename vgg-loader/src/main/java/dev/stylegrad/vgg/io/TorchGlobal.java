@@ -32,18 +32,12 @@ enum TorchGlobal {
         return module + "." + name;
     }
 
-    /** Returns the {@link TorchGlobal} or storage {@link ElementType} named, or refuses with a message saying why. */
-    static Object resolve(Path file, String module, String name, long offset) throws WeightsFormatException {
+    /** The {@link TorchGlobal} or storage {@link ElementType} named, or null if the name is not on the allow-list. */
+    static Object lookup(String module, String name) {
         for (TorchGlobal g : values()) {
             if (g.module.equals(module) && g.name.equals(name)) return g;
         }
-        if (module.equals("torch")) {
-            ElementType t = ElementType.ofTorchStorage(name);
-            if (t != null) return t;
-        }
-        throw new WeightsFormatException(file, "refusing pickle global '" + Py.clip(module) + "." + Py.clip(name)
-                + "' at offset " + offset + ": a weights file may only use " + allowed()
-                + "; nothing in the file was executed");
+        return module.equals("torch") ? ElementType.ofTorchStorage(name) : null;
     }
 
     /** What REDUCE does with this global: builds the dict or tensor reference; never anything else. */
