@@ -14,7 +14,7 @@ final class PickleInput {
 
     private final FileRegion file;
     private final long end;
-    private final String what;
+    private String what;
     private ByteBuffer buf = ByteBuffer.allocate(0);
     private long bufStart;
 
@@ -25,6 +25,11 @@ final class PickleInput {
         this.end = end;
         this.what = what;
         this.bufStart = start;
+    }
+
+    /** Names the pickle now being read, for messages (several pickles follow each other in legacy files). */
+    void describe(String what) {
+        this.what = what;
     }
 
     FileRegion file() {

@@ -66,6 +66,7 @@ final class RestrictedUnpickler {
     }
 
     Object load() throws IOException {
+        in.describe(what);
         long start = in.position();
         while (true) {
             opAt = in.position();

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,7 +93,12 @@ final class SafetensorsReader implements WeightsReader {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(header.array());
+            // Decode strictly as UTF-8 ourselves: given bytes, Jackson would guess UTF-16/32 from their pattern.
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(header).toString();
+            root = JSON.readTree(text);
+        } catch (CharacterCodingException e) {
+            throw new WeightsFormatException(path, "safetensors header is not valid UTF-8");
         } catch (JsonProcessingException e) {
             throw new WeightsFormatException(path, "safetensors header is not valid JSON: " + e.getOriginalMessage(), e);
         }
