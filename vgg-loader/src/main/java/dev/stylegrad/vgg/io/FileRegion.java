@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A read-only file opened for positional reads. Every read is checked against the file size first, so a truncated
@@ -17,6 +18,8 @@ final class FileRegion implements AutoCloseable {
     final Path path;
     final long size;
     private final FileChannel channel;
+    /** Bytes read so far: lets tests prove that opening and reading one tensor does not read the others. */
+    private final LongAdder bytesRead = new LongAdder();
 
     private FileRegion(Path path, FileChannel channel, long size) {
         this.path = path;
@@ -65,7 +68,12 @@ final class FileRegion implements AutoCloseable {
                         + " while reading " + what, new EOFException());
             }
             p += n;
+            bytesRead.add(n);
         }
+    }
+
+    long bytesRead() {
+        return bytesRead.sum();
     }
 
     @Override

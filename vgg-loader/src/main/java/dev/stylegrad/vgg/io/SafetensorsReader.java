@@ -216,6 +216,11 @@ final class SafetensorsReader implements WeightsReader {
         return TensorDecoder.decode(file.path, name, buf, s.type(), shape, TensorDecoder.contiguousStrides(shape));
     }
 
+    /** Bytes this reader has read from the file so far (opening included). */
+    long bytesRead() {
+        return file.bytesRead();
+    }
+
     @Override
     public void close() throws IOException {
         file.close();

@@ -98,6 +98,11 @@ final class TorchReader implements WeightsReader {
                 + " tensors: " + sb);
     }
 
+    /** Bytes this reader has read from the file so far (opening included). */
+    long bytesRead() {
+        return file.bytesRead();
+    }
+
     @Override
     public void close() throws IOException {
         file.close();

@@ -2,7 +2,6 @@ package dev.stylegrad.vgg.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,10 +35,8 @@ public final class WeightsFiles {
         if (n >= 2 && (head[0] & 0xFF) == 0x80 && head[1] >= 2 && head[1] <= 5) {
             return TorchLegacyReader.open(file);
         }
-        if (n >= 9 && head[8] == '{') {
-            long headerLen = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLen > 0) return SafetensorsReader.open(file);
-        }
+        // Safetensors: the JSON header after the 8-byte length starts with '{'; the reader validates the length.
+        if (n >= 9 && head[8] == '{') return SafetensorsReader.open(file);
         if (n >= 262 && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")) {
             throw new WeightsFormatException(file, "this is a tar archive; PyTorch's tar-based format (torch 0.1–0.3) is not "
                     + "supported: load it with torch and re-save it with torch.save");
