@@ -1,0 +1,240 @@
+package dev.stylegrad.vgg;
+
+import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.ops.Ops;
+import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Pool2dSpec;
+import dev.stylegrad.tensor.Shapes;
+import dev.stylegrad.vgg.io.TensorInfo;
+import dev.stylegrad.vgg.io.WeightsFiles;
+import dev.stylegrad.vgg.io.WeightsFormatException;
+import dev.stylegrad.vgg.io.WeightsReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * VGG19's convolutional feature network (torchvision's {@code features}), with DESIGN.md's layer names, built from a
+ * weights file and run only as deep as asked.
+ *
+ * <p>Layers in order: {@code conv1_1 relu1_1 conv1_2 relu1_2 pool1 conv2_1 … pool5}; 16 convolutions (3×3, stride 1,
+ * pad 1) at torchvision indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34; 2×2 stride-2 pooling after
+ * each block. Channel widths come from the file. Weights are frozen: running the network on an image that needs a
+ * gradient computes input gradients only.
+ */
+public final class Vgg19 {
+    /** Pooling between blocks: max as trained, or average (smoother results, as Gatys et al. suggest). */
+    public enum Pooling {
+        MAX, AVG;
+
+        public static Pooling parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "max" -> MAX;
+                case "avg", "average" -> AVG;
+                default -> throw new IllegalArgumentException("pooling must be 'max' or 'avg', got '" + s + "'");
+            };
+        }
+    }
+
+    private static final int[] BLOCK_SIZES = {2, 2, 4, 4, 4};
+    private static final List<Layer> ALL_LAYERS = buildLayerTable();
+
+    /** One named layer: kind, and for convolutions the torchvision index and ordinal (0..15). */
+    private record Layer(String name, Kind kind, int torchIndex, int conv) {}
+
+    private enum Kind { CONV, RELU, POOL }
+
+    private final List<Layer> layers;      // prefix of ALL_LAYERS up to the deepest loaded layer
+    private final Tensor[] weights;        // per conv ordinal
+    private final Tensor[] biases;
+    private final Pooling pooling;
+    private final Path source;
+
+    private Vgg19(List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source) {
+        this.layers = layers;
+        this.weights = weights;
+        this.biases = biases;
+        this.pooling = pooling;
+        this.source = source;
+    }
+
+    /** Every layer name, in network order. */
+    public static List<String> layerNames() {
+        return ALL_LAYERS.stream().map(Layer::name).toList();
+    }
+
+    /**
+     * Loads the convolutions needed to compute {@code deepestLayer} (e.g. {@code relu5_1}) from a weights file
+     * (.pth in either serialization, or safetensors), reading nothing else from it. Pass {@code "pool5"} for the
+     * whole network.
+     *
+     * @throws WeightsFormatException if the file lacks a needed {@code features.N.weight/bias}, or their shapes do
+     *     not chain into a VGG19 (3 input channels, 3×3 kernels, each conv's input width = the previous output)
+     * @throws IllegalArgumentException if {@code deepestLayer} is not a layer name
+     */
+    public static Vgg19 load(Path file, String deepestLayer, Pooling pooling) throws IOException {
+        List<Layer> prefix = prefixThrough(deepestLayer);
+        int convs = (int) prefix.stream().filter(l -> l.kind() == Kind.CONV).count();
+        try (WeightsReader reader = WeightsFiles.open(file)) {
+            Map<String, TensorInfo> infos = new HashMap<>();
+            for (TensorInfo t : reader.tensors()) infos.put(t.name(), t);
+            Tensor[] w = new Tensor[convs];
+            Tensor[] b = new Tensor[convs];
+            long inChannels = 3;
+            for (Layer layer : prefix) {
+                if (layer.kind() != Kind.CONV) continue;
+                String wKey = "features." + layer.torchIndex() + ".weight";
+                String bKey = "features." + layer.torchIndex() + ".bias";
+                TensorInfo wi = require(file, infos, wKey, layer);
+                TensorInfo bi = require(file, infos, bKey, layer);
+                long[] ws = wi.shape();
+                if (ws.length != 4 || ws[1] != inChannels || ws[2] != 3 || ws[3] != 3 || ws[0] < 1) {
+                    throw new WeightsFormatException(file, wKey + " (" + layer.name() + ") should have shape [out, " + inChannels
+                            + ", 3, 3], found " + Shapes.format(ws) + (layer.conv() == 0 ? "" : " (its input width must equal the previous conv's output width)")
+                            + "; is this a VGG19 weights file?");
+                }
+                if (bi.shape().length != 1 || bi.shape()[0] != ws[0]) {
+                    throw new WeightsFormatException(file, bKey + " (" + layer.name() + ") should have shape [" + ws[0] + "], found " + Shapes.format(bi.shape()));
+                }
+                requireFloat(file, wi);
+                requireFloat(file, bi);
+                w[layer.conv()] = Tensor.constant(reader.read(wKey));
+                b[layer.conv()] = Tensor.constant(reader.read(bKey));
+                inChannels = ws[0];
+            }
+            return new Vgg19(prefix, w, b, pooling, file);
+        }
+    }
+
+    /**
+     * Runs the network on a normalized image batch [N, 3, H, W] up to the deepest of {@code outputs} and returns
+     * those layers' activations (in the order asked). Records on the tape if {@code image} needs a gradient.
+     *
+     * @throws IllegalArgumentException for an unknown layer name or one deeper than this network was loaded to
+     */
+    public Map<String, Tensor> forward(Tensor image, Collection<String> outputs) {
+        Shapes.requireRank("Vgg19", "image [N, 3, H, W]", image.value(), 4);
+        if (image.value().size(1) != 3) {
+            throw new IllegalArgumentException("Vgg19: image must have 3 channels, but has shape " + Shapes.format(image.shape()));
+        }
+        int deepest = -1;
+        for (String name : outputs) deepest = Math.max(deepest, indexOf(name));
+        Map<String, Tensor> found = new HashMap<>();
+        Tensor h = image;
+        Pool2dSpec pool = Pool2dSpec.VGG;
+        for (int i = 0; i <= deepest; i++) {
+            Layer layer = layers.get(i);
+            h = switch (layer.kind()) {
+                case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
+                case RELU -> Ops.relu(h);
+                case POOL -> {
+                    if (h.value().size(2) < 2 || h.value().size(3) < 2) {
+                        throw new IllegalArgumentException("Vgg19: the image is too small to reach " + layer.name() + " (its input there is "
+                                + h.value().size(2) + "x" + h.value().size(3) + "; each pooling halves the size)");
+                    }
+                    yield pooling == Pooling.MAX ? Ops.maxPool2d(h, pool) : Ops.avgPool2d(h, pool);
+                }
+            };
+            found.put(layer.name(), h);
+        }
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        for (String name : outputs) result.put(name, found.get(name));
+        return result;
+    }
+
+    /** The names this instance can compute, in order (a prefix of {@link #layerNames()}). */
+    public List<String> availableLayers() {
+        return layers.stream().map(Layer::name).toList();
+    }
+
+    /** Output channels of each loaded convolution, in order (as read from the file). */
+    public List<Long> widths() {
+        List<Long> out = new ArrayList<>();
+        for (Tensor w : weights) out.add(w.value().size(0));
+        return Collections.unmodifiableList(out);
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    /** The deepest of the given layer names (for {@link #load}'s truncation). */
+    public static String deepestOf(Collection<String> names) {
+        String best = null;
+        int bestIndex = -1;
+        for (String n : names) {
+            int i = globalIndex(n);
+            if (i > bestIndex) {
+                bestIndex = i;
+                best = n;
+            }
+        }
+        if (best == null) throw new IllegalArgumentException("no layer names given");
+        return best;
+    }
+
+    private int indexOf(String name) {
+        int global = globalIndex(name);
+        if (global >= layers.size()) {
+            throw new IllegalArgumentException("Vgg19: layer " + name + " is deeper than this network was loaded to ("
+                    + layers.get(layers.size() - 1).name() + ")");
+        }
+        return global;
+    }
+
+    private static int globalIndex(String name) {
+        for (int i = 0; i < ALL_LAYERS.size(); i++) if (ALL_LAYERS.get(i).name().equals(name)) return i;
+        throw new IllegalArgumentException("unknown VGG19 layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
+    }
+
+    private static List<Layer> prefixThrough(String deepestLayer) {
+        return ALL_LAYERS.subList(0, globalIndex(deepestLayer) + 1);
+    }
+
+    private static TensorInfo require(Path file, Map<String, TensorInfo> infos, String key, Layer layer) throws WeightsFormatException {
+        TensorInfo info = infos.get(key);
+        if (info == null) {
+            List<String> features = infos.keySet().stream().filter(k -> k.startsWith("features.")).sorted().limit(6).toList();
+            throw new WeightsFormatException(file, "missing " + key + " (needed for " + layer.name() + "); the file has "
+                    + infos.size() + " tensors" + (features.isEmpty() ? " and none named features.*: is this a VGG19 state dict?" : ", e.g. " + features));
+        }
+        return info;
+    }
+
+    private static void requireFloat(Path file, TensorInfo info) throws WeightsFormatException {
+        if (!info.dtype().equals("float32")) {
+            throw new WeightsFormatException(file, info.name() + " should be float32, found " + info.dtype());
+        }
+    }
+
+    private static List<Layer> buildLayerTable() {
+        List<Layer> out = new ArrayList<>();
+        int torch = 0, conv = 0;
+        for (int block = 1; block <= BLOCK_SIZES.length; block++) {
+            for (int i = 1; i <= BLOCK_SIZES[block - 1]; i++) {
+                out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
+                out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
+            }
+            out.add(new Layer("pool" + block, Kind.POOL, torch++, -1));
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        return "Vgg19" + widths() + " " + pooling.name().toLowerCase(Locale.ROOT) + " pooling, through " + layers.get(layers.size() - 1).name() + " from " + source;
+    }
+}
