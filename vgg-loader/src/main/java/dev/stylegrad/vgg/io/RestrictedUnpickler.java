@@ -23,7 +23,7 @@ import java.util.Map;
  * here recurses over the values it builds, so cyclic or deeply nested structures cannot overflow the Java stack.
  */
 final class RestrictedUnpickler {
-    /** A state dict's pickle holds only names and small tuples (VGG19's is 6 KB); 64 MiB is far beyond any real one. */
+    /** A state dict's pickle holds only names and small tuples (VGG19's is 5.5 KB); 64 MiB is far beyond any real one. */
     static final long MAX_PICKLE_BYTES = 64L << 20;
     static final int MAX_STACK = 1 << 20;
     static final int MAX_MARK_DEPTH = 1000;
