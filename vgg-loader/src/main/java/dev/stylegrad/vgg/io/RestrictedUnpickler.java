@@ -23,7 +23,7 @@ import java.util.Map;
  * here recurses over the values it builds, so cyclic or deeply nested structures cannot overflow the Java stack.
  */
 final class RestrictedUnpickler {
-    /** A state dict's pickle holds only names and small tuples (VGG19's is 6 KB); 64 MiB is far beyond any real one. */
+    /** A state dict's pickle holds only names and small tuples (VGG19's is 5.5 KB); 64 MiB is far beyond any real one. */
     static final long MAX_PICKLE_BYTES = 64L << 20;
     static final int MAX_STACK = 1 << 20;
     static final int MAX_MARK_DEPTH = 1000;
@@ -48,6 +48,7 @@ final class RestrictedUnpickler {
     private final Map<Long, Object> memo = new HashMap<>();
     private long items;
     private long opAt;
+    private long start;
 
     /**
      * @param what   names the pickle in messages, e.g. "the pickled state dict"
@@ -67,7 +68,7 @@ final class RestrictedUnpickler {
 
     Object load() throws IOException {
         in.describe(what);
-        long start = in.position();
+        start = in.position();
         while (true) {
             opAt = in.position();
             if (opAt - start > MAX_PICKLE_BYTES) fail("pickle is longer than " + MAX_PICKLE_BYTES + " bytes");
@@ -102,14 +103,14 @@ final class RestrictedUnpickler {
                     push(readLong(n));
                 }
                 case 'G' -> push(in.readF64BigEndian());
-                case 'X' -> push(utf8(in.readBytes(Integer.toUnsignedLong(in.readI32()))));
-                case 0x8c -> push(utf8(in.readBytes(in.readByte())));
-                case 0x8d -> push(utf8(in.readBytes(length64())));
-                case 'T' -> push(latin1(in.readBytes(signedLength(in.readI32()))));  // Python 2 str
-                case 'U' -> push(latin1(in.readBytes(in.readByte())));
-                case 'B' -> push(new Py.Bytes(in.readBytes(Integer.toUnsignedLong(in.readI32()))));
-                case 'C' -> push(new Py.Bytes(in.readBytes(in.readByte())));
-                case 0x8e -> push(new Py.Bytes(in.readBytes(length64())));
+                case 'X' -> push(utf8(bytes(Integer.toUnsignedLong(in.readI32()))));
+                case 0x8c -> push(utf8(bytes(in.readByte())));
+                case 0x8d -> push(utf8(bytes(length64())));
+                case 'T' -> push(latin1(bytes(signedLength(in.readI32()))));  // Python 2 str
+                case 'U' -> push(latin1(bytes(in.readByte())));
+                case 'B' -> push(new Py.Bytes(bytes(Integer.toUnsignedLong(in.readI32()))));
+                case 'C' -> push(new Py.Bytes(bytes(in.readByte())));
+                case 0x8e -> push(new Py.Bytes(bytes(length64())));
                 case ')' -> push(new Py.Tuple(List.of()));
                 case 0x85 -> push(tuple(1));
                 case 0x86 -> push(tuple(2));
@@ -270,8 +271,17 @@ final class RestrictedUnpickler {
         return new Py.Tuple(count(top));
     }
 
+    /** Reads a length-prefixed payload, which must fit in the bytes left and in the pickle size limit. */
+    private byte[] bytes(long n) throws IOException {
+        long budget = MAX_PICKLE_BYTES - (in.position() - start);
+        if (n > budget && n <= in.remaining()) {
+            throw error("a " + n + "-byte string would make the pickle longer than " + MAX_PICKLE_BYTES + " bytes");
+        }
+        return in.readBytes(n);
+    }
+
     private Object readLong(int n) throws IOException {
-        byte[] le = in.readBytes(n);
+        byte[] le = bytes(n);
         if (n == 0) return 0L;
         byte[] be = new byte[n];
         for (int i = 0; i < n; i++) be[i] = le[n - 1 - i];

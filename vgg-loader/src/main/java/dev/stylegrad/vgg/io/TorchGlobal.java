@@ -13,7 +13,7 @@ import java.util.List;
 enum TorchGlobal {
     /** {@code OrderedDict()} (Python 3) or {@code OrderedDict([[k, v], …])} (Python 2): the state dict itself. */
     ORDERED_DICT("collections", "OrderedDict"),
-    /** {@code _rebuild_tensor(storage, offset, size, stride)}: torch before 0.4.1, as in the published 2017 files. */
+    /** {@code _rebuild_tensor(storage, offset, size, stride)}: older torch, as in the published 2017 torchvision files. */
     REBUILD_TENSOR("torch._utils", "_rebuild_tensor"),
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     REBUILD_TENSOR_V2("torch._utils", "_rebuild_tensor_v2"),

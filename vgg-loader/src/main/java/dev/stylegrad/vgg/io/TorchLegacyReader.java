@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * PyTorch's legacy serialization ({@code torch.save(..., _use_new_zipfile_serialization=False)}, and everything torch
- * 0.4–1.5 wrote, including torchvision's published 2017 VGG19): five pickles followed by raw storages.
+ * before 1.6 wrote, including torchvision's published 2017 VGG19): five pickles followed by raw storages.
  * <pre>
  *   pickle  magic number 0x1950a86a20f9469cfc6c
  *   pickle  protocol version 1001

@@ -118,7 +118,7 @@ class CorruptFileTest {
         byte[] full = Files.readAllBytes(WeightsReaderFixtureTest.DIR.resolve(name));
         Path p = dir.resolve("rand-" + name);
         Random rnd = new Random(42);
-        for (int trial = 0; trial < 3000; trial++) {
+        for (int trial = 0; trial < 1000; trial++) {
             byte[] b = full.clone();
             int edits = 1 + rnd.nextInt(4);
             for (int e = 0; e < edits; e++) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -261,6 +262,20 @@ class HostilePickleTest {
         else b.raw(PickleBuilder.le32(opcode.equals("T") ? Integer.MAX_VALUE : 0xFFFFFFF0));
         assertRefused("legacy", b.stop().bytes()).hasMessageMatching("(?s).*(truncated: needed \\d+ more bytes|exceeds the \\d+ bytes left).*");
         assertRefused("zip", b.stop().bytes()).hasMessageMatching("(?s).*(truncated: needed \\d+ more bytes|exceeds the \\d+ bytes left).*");
+    }
+
+    @Test
+    void aStringLongerThanThePickleLimitIsRefusedBeforeItIsRead() throws IOException {
+        // A legacy file whose state-dict pickle starts a 65 MiB string; the file really is that long (sparse zeros).
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(TorchFiles.legacyHeader());
+        out.writeBytes(PickleBuilder.proto2().op('X').raw(PickleBuilder.le32(65 << 20)).bytes());
+        Path p = TorchFiles.write(dir, "long-string.pth", out.toByteArray());
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(out.size() + (66L << 20));
+        }
+        assertThatThrownBy(() -> WeightsFiles.open(p)).isExactlyInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining("a 68157440-byte string would make the pickle longer than 67108864 bytes");
     }
 
     @Test
