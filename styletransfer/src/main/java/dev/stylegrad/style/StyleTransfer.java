@@ -1,0 +1,359 @@
+package dev.stylegrad.style;
+
+import dev.stylegrad.style.image.Resampler;
+import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.style.optim.Adam;
+import dev.stylegrad.style.optim.Lbfgs;
+import dev.stylegrad.style.optim.Objective;
+import dev.stylegrad.style.optim.Optimizer;
+import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.vgg.ImageNet;
+import dev.stylegrad.vgg.Vgg19;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Gatys et al.'s style transfer as a library call:
+ *
+ * <pre>{@code
+ * StyleTransfer.Result r = StyleTransfer.builder()
+ *         .content(photo).style(painting).weights(Path.of("weights/vgg19-dcbb9e9d.pth"))
+ *         .size(512).steps(500)
+ *         .listener(step -> System.out.println(step.index() + " " + step.losses().total()))
+ *         .build().run();
+ * ImageFiles.write(r.image(), Path.of("out.png"));
+ * }</pre>
+ *
+ * Defaults are the course's: content relu4_2, style relu1_1..relu5_1 weighted 1, 0.75, 0.2, 0.2, 0.2, content weight 1,
+ * style weight 1e6, no total variation, start from the content image, Adam with lr 0.003. {@link #cancel()} stops a
+ * run (from any thread) after the current step; the result then holds the image reached so far.
+ */
+public final class StyleTransfer {
+    /** Why a run ended. */
+    public enum StopReason { COMPLETED, CONVERGED, CANCELLED, DIVERGED }
+
+    /**
+     * The outcome: the final image (for {@link StopReason#DIVERGED}, the last image whose losses were finite), its
+     * normalized tensor, the losses of every step, and timing.
+     */
+    public record Result(RgbImage image, INDArray normalized, List<Objective.Evaluation> losses, StopReason reason,
+                         int steps, long evaluations, double seconds) {}
+
+    private final Builder b;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+
+    private StyleTransfer(Builder b) {
+        this.b = b;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Asks a running {@link #run()} to stop after its current step. Safe from any thread (e.g. a Ctrl-C hook). */
+    public void cancel() {
+        cancelled.set(true);
+    }
+
+    /** The content image at the size the run works at. */
+    public RgbImage workingContent() {
+        return b.size == null ? b.content : Resampler.fitMaxSide(b.content, b.size);
+    }
+
+    /**
+     * Runs the optimization. Progress goes to the listener only; nothing is printed.
+     *
+     * @throws IOException if the weights cannot be read
+     */
+    public Result run() throws IOException {
+        long start = System.nanoTime();
+        RgbImage content = workingContent();
+        int w = content.width(), h = content.height();
+        int sw = Math.max(1, (int) Math.round(w * b.styleScale)), sh = Math.max(1, (int) Math.round(h * b.styleScale));
+        List<INDArray> styles = new ArrayList<>();
+        for (RgbImage s : b.styles) styles.add(normalized(Resampler.resize(s, sw, sh)));
+        double[] blend = normalizedBlend();
+
+        Vgg19 net = b.network;
+        if (net == null) {
+            LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
+            layers.addAll(b.styleLayers.keySet());
+            net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
+        }
+        StyleObjective objective = new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
+                b.contentWeight, b.styleWeight, b.tvWeight);
+
+        INDArray x = MemoryScope.outside(() -> initialImage(content));
+        INDArray lastFinite = MemoryScope.outside(x::dup);
+        INDArray beforeStep = MemoryScope.outside(x::dup);
+        Optimizer optimizer = b.optimizerFactory();
+        if (b.resumeState != null) optimizer.restore(b.resumeState);
+        List<Objective.Evaluation> history = new ArrayList<>();
+        StopReason reason = StopReason.COMPLETED;
+        int step = b.startStep;
+        for (; step < b.steps; step++) {
+            if (cancelled.get()) {
+                reason = StopReason.CANCELLED;
+                break;
+            }
+            long t0 = System.nanoTime();
+            beforeStep.assign(x);
+            Objective.Evaluation e = optimizer.step(x, objective);
+            if (!e.isFinite()) {
+                x.assign(lastFinite);
+                history.add(e);
+                reason = StopReason.DIVERGED;
+                break;
+            }
+            // The image this step started from had finite losses: it is the newest safe image.
+            INDArray swap = lastFinite;
+            lastFinite = beforeStep;
+            beforeStep = swap;
+            history.add(e);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (b.listener != null) {
+                int index = step;
+                b.listener.onStep(new Step(index, b.steps, e, seconds, optimizer.evaluations(), () -> render(x, content)));
+            }
+            if (optimizer.converged()) {
+                step++;
+                reason = StopReason.CONVERGED;
+                break;
+            }
+        }
+        if (reason != StopReason.DIVERGED && x.isNaN().any()) { // a last update that produced NaN pixels
+            x.assign(lastFinite);
+            reason = StopReason.DIVERGED;
+        }
+        lastOptimizer = optimizer;
+        return new Result(render(x, content), x, history, reason, step, optimizer.evaluations(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private Optimizer lastOptimizer;
+
+    /** The optimizer of the last {@link #run()} (for checkpoints). */
+    public Optimizer optimizer() {
+        return lastOptimizer;
+    }
+
+    private RgbImage render(INDArray x, RgbImage content) {
+        RgbImage out = new RgbImage((int) x.size(3), (int) x.size(2), ImageNet.toPixels(x));
+        return b.originalColors ? Colors.keepOriginalColors(out, content) : out;
+    }
+
+    private INDArray initialImage(RgbImage content) {
+        if (b.resumeImage != null) return b.resumeImage.castTo(DataType.FLOAT).dup('c');
+        if (b.init instanceof Init.Image i) return normalized(Resampler.resize(i.image(), content.width(), content.height()));
+        if (b.init instanceof Init.Random) {
+            java.util.Random rng = new java.util.Random(b.seed);
+            int[] px = new int[content.width() * content.height()];
+            for (int k = 0; k < px.length; k++) px[k] = rng.nextInt(1 << 24);
+            return normalized(new RgbImage(content.width(), content.height(), px));
+        }
+        return normalized(content);
+    }
+
+    private static INDArray normalized(RgbImage img) {
+        return ImageNet.fromPixels(img.pixels(), img.width(), img.height());
+    }
+
+    private double[] normalizedBlend() {
+        double[] blend = b.blend != null ? b.blend.clone() : new double[b.styles.size()];
+        if (b.blend == null) Arrays.fill(blend, 1.0);
+        double sum = Arrays.stream(blend).sum();
+        for (int i = 0; i < blend.length; i++) blend[i] /= sum;
+        return blend;
+    }
+
+    /** Configures a {@link StyleTransfer}; {@link #build()} checks the combination. */
+    public static final class Builder {
+        private RgbImage content;
+        private final List<RgbImage> styles = new ArrayList<>();
+        private double[] blend;
+        private Path weights;
+        private Vgg19 network;
+        private Vgg19.Pooling pooling = Vgg19.Pooling.MAX;
+        private Integer size;
+        private double styleScale = 1.0;
+        private Map<String, Double> contentLayers = LayerWeights.DEFAULT_CONTENT;
+        private Map<String, Double> styleLayers = LayerWeights.DEFAULT_STYLE;
+        private double contentWeight = 1, styleWeight = 1e6, tvWeight = 0;
+        private int steps = 500;
+        private String optimizer = "adam";
+        private Double lr;
+        private boolean lineSearch;
+        private Init init = Init.content();
+        private long seed = 0;
+        private boolean originalColors;
+        private StepListener listener;
+        private int startStep;
+        private INDArray resumeImage;
+        private Map<String, Object> resumeState;
+
+        private Builder() {}
+
+        public Builder content(RgbImage image) {
+            this.content = Objects.requireNonNull(image, "content");
+            return this;
+        }
+
+        /** Adds one or more style images (blended; see {@link #styleBlend}). */
+        public Builder style(RgbImage... images) {
+            for (RgbImage i : images) styles.add(Objects.requireNonNull(i, "style"));
+            return this;
+        }
+
+        /** Blend weights of the style images, one each (normalized to sum 1). Default: equal. */
+        public Builder styleBlend(double... weights) {
+            this.blend = weights.clone();
+            return this;
+        }
+
+        /** The weights file to build VGG19 from (read up to the deepest layer the losses need). */
+        public Builder weights(Path file) {
+            this.weights = file;
+            return this;
+        }
+
+        /** A network already loaded (deep enough for every loss layer); its pooling is used. */
+        public Builder network(Vgg19 net) {
+            this.network = net;
+            return this;
+        }
+
+        public Builder pooling(Vgg19.Pooling pooling) {
+            this.pooling = Objects.requireNonNull(pooling);
+            return this;
+        }
+
+        /** Longer side of the working size; null keeps the content image's size (no resampling). */
+        public Builder size(Integer maxSide) {
+            this.size = maxSide;
+            return this;
+        }
+
+        /** Style images are resized to the content's size times this factor. Default 1. */
+        public Builder styleScale(double scale) {
+            this.styleScale = scale;
+            return this;
+        }
+
+        public Builder contentLayers(Map<String, Double> layers) {
+            this.contentLayers = new LinkedHashMap<>(layers);
+            return this;
+        }
+
+        public Builder styleLayers(Map<String, Double> layers) {
+            this.styleLayers = new LinkedHashMap<>(layers);
+            return this;
+        }
+
+        public Builder contentWeight(double alpha) {
+            this.contentWeight = alpha;
+            return this;
+        }
+
+        public Builder styleWeight(double beta) {
+            this.styleWeight = beta;
+            return this;
+        }
+
+        public Builder tvWeight(double gamma) {
+            this.tvWeight = gamma;
+            return this;
+        }
+
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /** "adam" (default) or "lbfgs". */
+        public Builder optimizer(String name) {
+            this.optimizer = name;
+            return this;
+        }
+
+        /** Learning rate (Adam, default 0.003) or step length (L-BFGS, default 1). */
+        public Builder lr(Double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        /** L-BFGS only: use a strong-Wolfe line search instead of a fixed step. */
+        public Builder lineSearch(boolean on) {
+            this.lineSearch = on;
+            return this;
+        }
+
+        public Builder init(Init init) {
+            this.init = Objects.requireNonNull(init);
+            return this;
+        }
+
+        /** Seed for random initialization. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Keep the content image's colors (luminance-only transfer). */
+        public Builder originalColors(boolean on) {
+            this.originalColors = on;
+            return this;
+        }
+
+        public Builder listener(StepListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Continues a run from a checkpoint: the image and optimizer state after {@code completedSteps} steps. */
+        public Builder resumeFrom(int completedSteps, INDArray image, Map<String, Object> optimizerState) {
+            this.startStep = completedSteps;
+            this.resumeImage = image;
+            this.resumeState = optimizerState;
+            return this;
+        }
+
+        /** Checks the configuration; every problem is an {@link IllegalArgumentException} saying what to change. */
+        public StyleTransfer build() {
+            if (content == null) throw new IllegalArgumentException("no content image");
+            if (styles.isEmpty()) throw new IllegalArgumentException("no style image");
+            if (weights == null && network == null) throw new IllegalArgumentException("no weights file or network");
+            if (blend != null && blend.length != styles.size()) {
+                throw new IllegalArgumentException("style blend has " + blend.length + " weights for " + styles.size() + " style images");
+            }
+            if (blend != null && (Arrays.stream(blend).anyMatch(v -> !(v >= 0) || Double.isInfinite(v)) || Arrays.stream(blend).sum() <= 0)) {
+                throw new IllegalArgumentException("style blend weights must be >= 0 with a positive sum, got " + Arrays.toString(blend));
+            }
+            if (size != null && size < 16) throw new IllegalArgumentException("size must be at least 16 pixels, got " + size);
+            if (!(styleScale > 0) || Double.isInfinite(styleScale)) throw new IllegalArgumentException("style scale must be positive, got " + styleScale);
+            if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+            if (styleLayers.isEmpty()) throw new IllegalArgumentException("at least one style layer is needed");
+            for (double v : new double[] {contentWeight, styleWeight, tvWeight}) {
+                if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("loss weights must be finite and >= 0, got " + v);
+            }
+            if (!optimizer.equals("adam") && !optimizer.equals("lbfgs")) {
+                throw new IllegalArgumentException("optimizer must be 'adam' or 'lbfgs', got '" + optimizer + "'");
+            }
+            if (lr != null && !(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+            return new StyleTransfer(this);
+        }
+
+        Optimizer optimizerFactory() {
+            return optimizer.equals("adam") ? new Adam(lr == null ? 0.003 : lr) : new Lbfgs(lr == null ? 1.0 : lr, lineSearch);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.stylegrad.style.optim;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Minimizes an {@link Objective} one iteration at a time, updating the parameters in place. */
+public interface Optimizer {
+    /**
+     * One iteration: evaluates the objective at the current {@code x} (its losses are returned), then moves {@code x}
+     * in place. May evaluate more than once (line searches); see {@link #evaluations()}.
+     */
+    Objective.Evaluation step(INDArray x, Objective objective);
+
+    /** Function evaluations so far (one per step for Adam, one or more for L-BFGS). */
+    long evaluations();
+
+    /** The optimizer's state as named arrays and scalars, for checkpoints. Arrays are copies. */
+    Map<String, Object> state();
+
+    /** Restores a state returned by {@link #state()} (for the same parameter shape). */
+    void restore(Map<String, Object> state);
+
+    /** True once the optimizer has stopped making progress (a vanishing gradient); further steps change nothing. */
+    default boolean converged() {
+        return false;
+    }
+
+    /** A short name: "adam" or "lbfgs". */
+    String name();
+}
