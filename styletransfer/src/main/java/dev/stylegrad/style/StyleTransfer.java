@@ -192,7 +192,7 @@ public final class StyleTransfer {
         private int steps = 500;
         private String optimizer = "adam";
         private Double lr;
-        private boolean lineSearch;
+        private boolean lineSearch = true;
         private Init init = Init.content();
         private long seed = 0;
         private boolean originalColors;
@@ -291,7 +291,7 @@ public final class StyleTransfer {
             return this;
         }
 
-        /** L-BFGS only: use a strong-Wolfe line search instead of a fixed step. */
+        /** L-BFGS only: strong-Wolfe line search (default true) or fixed steps of {@link #lr}. */
         public Builder lineSearch(boolean on) {
             this.lineSearch = on;
             return this;

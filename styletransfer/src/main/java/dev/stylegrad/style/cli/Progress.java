@@ -45,6 +45,11 @@ final class Progress implements AutoCloseable {
         return new Progress(task, totalSteps, "", 1, every);
     }
 
+    /** Whether a live bar is drawn (stderr is a terminal); otherwise progress is plain lines. */
+    boolean live() {
+        return bar != null;
+    }
+
     /** Sets the position and an extra message (losses, say). */
     void update(long position, String message) {
         current = position;

@@ -87,12 +87,15 @@ public final class Lbfgs implements Optimizer {
             xPrev.assign(x);
             gPrev.assign(g);
             if (strongWolfe) {
-                lineSearch(x, objective, t, gtd, atStart.total());
+                double moved = lineSearch(x, objective, t, gtd, atStart.total());
+                // Stop when neither the parameters nor the loss change any more (as PyTorch's LBFGS does).
+                if (moved * d.amaxNumber().doubleValue() <= toleranceChange
+                        || Math.abs(current.total() - atStart.total()) < toleranceChange) converged = true;
             } else {
                 x.addi(d.mul(t));
                 haveCurrent = false;
+                if (t * d.amaxNumber().doubleValue() <= toleranceChange) converged = true;
             }
-            if (t * d.amaxNumber().doubleValue() <= toleranceChange && !strongWolfe) converged = true;
         }
         iterations++;
         return atStart;
@@ -137,9 +140,9 @@ public final class Lbfgs implements Optimizer {
 
     /**
      * Finds a step along d from xPrev satisfying the strong Wolfe conditions; leaves x, g and {@code current} at the
-     * accepted point.
+     * accepted point and returns its step length.
      */
-    private void lineSearch(INDArray x, Objective objective, double t, double gtd0, double f0) {
+    private double lineSearch(INDArray x, Objective objective, double t, double gtd0, double f0) {
         double prevT = 0, prevF = f0, prevGtd = gtd0;
         double bestT = 0;
         Objective.Evaluation bestE = current;
@@ -161,8 +164,8 @@ public final class Lbfgs implements Optimizer {
                 break;
             }
             if (Math.abs(gtd) <= -C2 * gtd0) {
-                accept(x, t, e);
-                return;
+                accept(e);
+                return t;
             }
             if (gtd >= 0) {
                 lo = t; fLo = e.total(); gtdLo = gtd;
@@ -192,8 +195,8 @@ public final class Lbfgs implements Optimizer {
                     hi = tj; fHi = e.isFinite() ? e.total() : Double.MAX_VALUE; gtdHi = e.isFinite() ? gtd : 0;
                 } else {
                     if (Math.abs(gtd) <= -C2 * gtd0) {
-                        accept(x, tj, e);
-                        return;
+                        accept(e);
+                        return tj;
                     }
                     if (gtd * (hi - lo) >= 0) {
                         hi = lo; fHi = fLo; gtdHi = gtdLo;
@@ -208,6 +211,7 @@ public final class Lbfgs implements Optimizer {
         current = bestE;
         haveCurrent = true;
         if (bestT == 0) converged = true;
+        return bestT;
     }
 
     private Objective.Evaluation probe(INDArray x, Objective objective, double t) {
@@ -215,8 +219,8 @@ public final class Lbfgs implements Optimizer {
         return evaluate(objective, x, g);
     }
 
-    private void accept(INDArray x, double t, Objective.Evaluation e) {
-        // x and g already hold the probed point.
+    /** Accepts the point just probed: x and g already hold it. */
+    private void accept(Objective.Evaluation e) {
         current = e;
         haveCurrent = true;
     }

@@ -1,0 +1,326 @@
+package dev.stylegrad.style.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stylegrad.style.Init;
+import dev.stylegrad.style.LayerWeights;
+import dev.stylegrad.style.LossPlot;
+import dev.stylegrad.style.Step;
+import dev.stylegrad.style.StyleTransfer;
+import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.style.optim.Objective;
+import dev.stylegrad.tensor.Backend;
+import dev.stylegrad.vgg.PublishedWeights;
+import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.vgg.WeightsDownloader;
+import dev.stylegrad.vgg.WeightsLocation;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stylegrad run}: the style transfer job. With no arguments it stylizes the bundled example images. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Paint the content image in the style of the style image(s) (Gatys et al. 2016).",
+            "With no --content/--style it stylizes the bundled example images into example-stylized.png."})
+final class RunCommand implements Callable<Integer> {
+    static final String EXAMPLE_CONTENT = "/dev/stylegrad/style/examples/landscape.png";
+    static final String EXAMPLE_STYLE = "/dev/stylegrad/style/examples/brushstrokes.png";
+
+    @Option(names = "--content", paramLabel = "FILE", description = "Content image (PNG or JPEG).")
+    Path content;
+
+    @Option(names = "--style", paramLabel = "FILE", split = ",", description = "Style image(s), comma-separated.")
+    List<Path> styles;
+
+    @Option(names = "--style-blend", paramLabel = "W", split = ",", description = "Blend weights of the style images (normalized to sum 1). Default: equal.")
+    double[] styleBlend;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Output image, .png or .jpg (written atomically). Default with the examples: example-stylized.png.")
+    Path out;
+
+    @Option(names = "--weights", paramLabel = "FILE", description = "VGG19 weights (.pth or .safetensors). Default: $STYLEGRAD_WEIGHTS, else the checkout's weights/ (fetched when missing).")
+    Path weights;
+
+    @Option(names = "--size", paramLabel = "N", defaultValue = "512", description = "Longer side of the result in pixels; no resampling when it equals the content's own. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "500", description = "Optimization steps (L-BFGS: iterations). Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--optimizer", paramLabel = "adam|lbfgs", defaultValue = "adam", description = "Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "X", description = "Learning rate (Adam, default 0.003) or step length (L-BFGS, default 1).")
+    Double lr;
+
+    @Option(names = "--line-search", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "L-BFGS: strong-Wolfe line search (default); --no-line-search takes fixed steps of --lr, like PyTorch's default, which can diverge on style losses.")
+    boolean lineSearch;
+
+    @Option(names = "--content-weight", paramLabel = "A", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    double contentWeight;
+
+    @Option(names = "--style-weight", paramLabel = "B", defaultValue = "1e6", description = "Default: ${DEFAULT-VALUE}.")
+    double styleWeight;
+
+    @Option(names = "--tv-weight", paramLabel = "G", defaultValue = "0", description = "Total-variation weight. Default: ${DEFAULT-VALUE}.")
+    double tvWeight;
+
+    @Option(names = "--content-layers", paramLabel = "NAME[:W],...", defaultValue = "relu4_2", description = "Default: ${DEFAULT-VALUE}.")
+    String contentLayers;
+
+    @Option(names = "--style-layers", paramLabel = "NAME[:W],...", defaultValue = "relu1_1:1,relu2_1:0.75,relu3_1:0.2,relu4_1:0.2,relu5_1:0.2",
+            description = "Default: ${DEFAULT-VALUE}.")
+    String styleLayers;
+
+    @Option(names = "--init", paramLabel = "content|random|FILE", defaultValue = "content", description = "Starting image. Default: ${DEFAULT-VALUE}.")
+    String init;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed for --init random. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--pooling", paramLabel = "max|avg", defaultValue = "max", description = "Default: ${DEFAULT-VALUE}.")
+    String pooling;
+
+    @Option(names = "--original-colors", description = "Keep the content's colors (luminance-only transfer).")
+    boolean originalColors;
+
+    @Option(names = "--style-scale", paramLabel = "X", defaultValue = "1", description = "Style images are resized to the content size times X. Default: ${DEFAULT-VALUE}.")
+    double styleScale;
+
+    @Option(names = "--save-every", paramLabel = "N", defaultValue = "50", description = "Write the current image to --out every N steps (0: only at the end). Default: ${DEFAULT-VALUE}.")
+    int saveEvery;
+
+    @Option(names = "--log-json", paramLabel = "FILE", description = "Write one JSON object per step: step, content, style, tv, total (weighted), seconds.")
+    Path logJson;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the loss curves (log scale) as a PNG.")
+    Path plot;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto", description = "Must match the backend this build loads (CPU unless built with -Pcuda). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
+    Integer threads;
+
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "67108864", description = "Refuse images declaring more pixels. Default: ${DEFAULT-VALUE}.")
+    long maxPixels;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean example = content == null && styles == null;
+        if (!example && (content == null || styles == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give both --content and --style (or neither, to stylize the bundled examples)");
+        }
+        if (!example && out == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--out is required with --content");
+        Path output = out != null ? out : Path.of("example-stylized.png");
+        checkSettings();
+        ImageFiles.checkWritable(output);
+        if (logJson != null) checkWritableFile(logJson);
+        if (plot != null) checkWritableFile(plot);
+        Backend backend = Backend.current();
+        if (device.equals("cuda") && !backend.device().equals("cuda")) {
+            throw new BadInputException("--device cuda: this build loads the CPU backend (" + backend.library() + "); rebuild with `mvn -Pcuda` on a machine with CUDA 11.6");
+        }
+        if (device.equals("cpu") && !backend.device().equals("cpu")) {
+            throw new BadInputException("--device cpu: this build loads the CUDA backend; rebuild without -Pcuda for CPU");
+        }
+        if (threads != null) Backend.setThreads(threads);
+        System.err.println("stylegrad: " + Backend.current().report());
+
+        RgbImage contentImage = example ? bundled(EXAMPLE_CONTENT) : readImage(content);
+        List<RgbImage> styleImages = new ArrayList<>();
+        if (example) styleImages.add(bundled(EXAMPLE_STYLE));
+        else for (Path s : styles) styleImages.add(readImage(s));
+        Path weightsFile = weightsOrFetch(weights);
+
+        StyleTransfer.Builder builder = StyleTransfer.builder().content(contentImage).style(styleImages.toArray(new RgbImage[0]))
+                .weights(weightsFile).pooling(Vgg19.Pooling.parse(pooling)).size(size).styleScale(styleScale)
+                .contentLayers(LayerWeights.parse(contentLayers)).styleLayers(LayerWeights.parse(styleLayers))
+                .contentWeight(contentWeight).styleWeight(styleWeight).tvWeight(tvWeight).steps(steps)
+                .optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).lineSearch(lineSearch).init(parseInit()).seed(seed)
+                .originalColors(originalColors);
+        if (styleBlend != null) builder.styleBlend(styleBlend);
+
+        ObjectMapper json = new ObjectMapper();
+        BufferedWriter log = logJson == null ? null : Files.newBufferedWriter(logJson);
+        CountDownLatch saved = new CountDownLatch(1);
+        List<Objective.Evaluation> losses = new ArrayList<>();
+        int every = Math.max(1, steps / 20);
+        Progress progress = Progress.steps("style", steps, every);
+        long started = System.nanoTime();
+        builder.listener(step -> {
+            losses.add(step.losses());
+            writeLog(json, log, step);
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            double perStep = elapsed / (step.index() + 1);
+            progress.update(step.index() + 1, String.format(Locale.ROOT, "total %.4g  content %.4g  style %.4g%s  %.2f s/step  ETA %s",
+                    step.losses().total(), step.losses().content(), step.losses().style(),
+                    tvWeight > 0 ? String.format(Locale.ROOT, "  tv %.4g", step.losses().tv()) : "", perStep,
+                    duration(perStep * (steps - step.index() - 1))));
+            if (saveEvery > 0 && (step.index() + 1) % saveEvery == 0 && step.index() + 1 < steps) {
+                writeImage(step.image(), output);
+                if (!progress.live()) System.err.println("stylegrad: saved the image after step " + (step.index() + 1) + " to " + output);
+            }
+        });
+        StyleTransfer transfer = builder.build();
+        Thread onInterrupt = new Thread(() -> {
+            transfer.cancel();
+            try {
+                saved.await(120, TimeUnit.SECONDS); // let the run loop finish its step and save the image
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stylegrad-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        StyleTransfer.Result result;
+        try {
+            result = transfer.run();
+        } finally {
+            progress.close();
+            if (log != null) log.close();
+        }
+        try {
+            ImageFiles.write(result.image(), output);
+            if (plot != null && !losses.isEmpty()) LossPlot.write(losses, "stylegrad: " + output.getFileName(), plot);
+        } finally {
+            saved.countDown();
+        }
+        if (result.reason() != StyleTransfer.StopReason.CANCELLED) Runtime.getRuntime().removeShutdownHook(onInterrupt);
+        summarize(result, output, example);
+        return switch (result.reason()) {
+            case COMPLETED, CONVERGED -> ExitCode.OK;
+            case CANCELLED -> ExitCode.INTERRUPTED;
+            case DIVERGED -> ExitCode.DIVERGED;
+        };
+    }
+
+    private void checkSettings() throws BadInputException {
+        try {
+            LayerWeights.parse(contentLayers);
+            LayerWeights.parse(styleLayers);
+            Vgg19.Pooling.parse(pooling);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        if (!List.of("auto", "cpu", "cuda").contains(device)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--device must be auto, cpu or cuda, got '" + device + "'");
+        }
+        if (!optimizer.equalsIgnoreCase("adam") && !optimizer.equalsIgnoreCase("lbfgs")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--optimizer must be adam or lbfgs, got '" + optimizer + "'");
+        }
+        if (threads != null && threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+        if (saveEvery < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--save-every must be >= 0");
+    }
+
+    private Init parseInit() throws IOException {
+        return switch (init) {
+            case "content" -> Init.content();
+            case "random" -> Init.random();
+            default -> Init.image(readImage(Path.of(init)));
+        };
+    }
+
+    private RgbImage readImage(Path file) throws IOException {
+        RgbImage img = ImageFiles.read(file, maxPixels);
+        img.conversions().forEach(c -> System.err.println("stylegrad: " + file + ": " + c));
+        return img;
+    }
+
+    private static RgbImage bundled(String resource) throws IOException {
+        try (InputStream in = RunCommand.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IOException("the bundled example image " + resource + " is missing from this build");
+            Path tmp = Files.createTempFile("stylegrad-example", resource.substring(resource.lastIndexOf('.')));
+            try {
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                return ImageFiles.read(tmp, ImageFiles.DEFAULT_MAX_PIXELS);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** The weights file; when the default location has none, fetch the published file there first. */
+    private static Path weightsOrFetch(Path explicit) throws Exception {
+        Path f = WeightsLocation.resolve(explicit);
+        if (Files.isRegularFile(f) || explicit != null || System.getenv(WeightsLocation.ENV) != null) return Cli.weightsFile(explicit);
+        // The property lets tests point the download at a local server instead of the real host.
+        String url = System.getProperty("stylegrad.weightsUrl", PublishedWeights.URL);
+        System.err.println("stylegrad: no weights at " + f + "; fetching " + url);
+        try (Progress progress = Progress.bytes("fetch " + PublishedWeights.FILE_NAME, PublishedWeights.SIZE)) {
+            new WeightsDownloader().fetch(URI.create(url), f, PublishedWeights.SIZE, PublishedWeights.SHA256,
+                    (bytes, total) -> progress.update(bytes, null));
+        } catch (WeightsDownloader.DownloadException e) {
+            throw new BadInputException(e.getMessage() + ". " + WeightsLocation.howToGet(f));
+        }
+        return f;
+    }
+
+    private static void writeLog(ObjectMapper json, BufferedWriter log, Step step) {
+        if (log == null) return;
+        ObjectNode n = json.createObjectNode();
+        n.put("step", step.index());
+        n.put("content", step.losses().content());
+        n.put("style", step.losses().style());
+        n.put("tv", step.losses().tv());
+        n.put("total", step.losses().total());
+        n.put("seconds", step.seconds());
+        try {
+            log.write(json.writeValueAsString(n));
+            log.newLine();
+            log.flush(); // a crash keeps every finished step
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void writeImage(RgbImage image, Path output) {
+        try {
+            ImageFiles.write(image, output);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void checkWritableFile(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) throw new IOException(file + ": the directory " + dir + " does not exist");
+        if (!Files.isWritable(dir)) throw new IOException(file + ": the directory " + dir + " is not writable");
+    }
+
+    private void summarize(StyleTransfer.Result r, Path output, boolean example) {
+        List<Objective.Evaluation> l = r.losses();
+        Objective.Evaluation last = l.isEmpty() ? null : l.get(l.size() - 1);
+        String what = switch (r.reason()) {
+            case COMPLETED -> "done";
+            case CONVERGED -> "converged";
+            case CANCELLED -> "interrupted";
+            case DIVERGED -> "diverged (NaN/Inf losses); kept the last finite image";
+        };
+        int done = l.size();
+        System.err.printf(Locale.ROOT, "stylegrad: %s: %d step(s), %d evaluation(s) in %s (%.2f s/step)%s; wrote %s%s%n", what, done, r.evaluations(),
+                duration(r.seconds()), done == 0 ? 0.0 : r.seconds() / done,
+                last == null ? "" : String.format(Locale.ROOT, "; last losses total %.4g content %.4g style %.4g tv %.4g", last.total(), last.content(), last.style(), last.tv()),
+                output.toAbsolutePath(), example ? " (the bundled example; see `stylegrad run --help` for your own images)" : "");
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}
