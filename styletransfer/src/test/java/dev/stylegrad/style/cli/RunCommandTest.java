@@ -1,0 +1,181 @@
+package dev.stylegrad.style.cli;
+
+import static dev.stylegrad.style.cli.StylegradCliTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.tensor.Backend;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stylegrad run} through the CLI on the mini VGG19: the options only the CLI has, exit codes, files. */
+class RunCommandTest {
+    static final Path COURSE = Path.of("src/test/fixtures/course");
+    static final String WEIGHTS = "../vgg-loader/src/test/fixtures/mini_vgg19/mini_vgg19_legacy.pth";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restore() {
+        Backend.setThreads(Runtime.getRuntime().availableProcessors());
+        System.clearProperty("stylegrad.home");
+        System.clearProperty("stylegrad.weightsUrl");
+    }
+
+    private List<String> args(String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", "--weights", WEIGHTS, "--content", COURSE.resolve("content.png").toString(),
+                "--style", COURSE.resolve("style.png").toString(), "--size", "56"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    private StylegradCliTest.Result runWith(String... extra) {
+        return run(args(extra).toArray(new String[0]));
+    }
+
+    @Test
+    void logJsonHasOneObjectPerStepMatchingTheCourseReference() throws IOException {
+        Path out = dir.resolve("out.png"), log = dir.resolve("log.jsonl");
+        StylegradCliTest.Result r = runWith("--steps", "5", "--out", out.toString(), "--log-json", log.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEmpty(); // nothing but requested output on stdout
+        assertThat(r.err()).contains("backend=cpu").contains("done: 5 step(s)").contains(out.toAbsolutePath().toString());
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0)).startsWith("{\"step\":0,\"content\":").contains("\"style\":").contains("\"tv\":").contains("\"total\":").contains("\"seconds\":");
+        List<double[]> ours = dev.stylegrad.style.CourseReferenceAccess.readLog(log);
+        List<double[]> torch = dev.stylegrad.style.CourseReferenceAccess.readLog(COURSE.resolve("adam_log.jsonl"));
+        for (int k = 0; k < 5; k++) {
+            assertThat(Math.abs(ours.get(k)[4] - torch.get(k)[4]) / torch.get(k)[4]).isLessThan(1e-3);
+        }
+        RgbImage img = ImageFiles.read(out, 10_000);
+        assertThat(img.width()).isEqualTo(56);
+    }
+
+    @Test
+    void saveEveryWritesTheImageDuringTheRun() {
+        Path out = dir.resolve("out.png");
+        StylegradCliTest.Result r = runWith("--steps", "5", "--save-every", "2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("saved the image after step 2").contains("saved the image after step 4").doesNotContain("after step 5");
+        StylegradCliTest.Result none = runWith("--steps", "5", "--save-every", "0", "--out", out.toString());
+        assertThat(none.err()).doesNotContain("saved the image");
+    }
+
+    @Test
+    void plotWritesALossCurvePng() throws IOException {
+        Path plot = dir.resolve("loss.png");
+        StylegradCliTest.Result r = runWith("--steps", "4", "--out", dir.resolve("o.png").toString(), "--plot", plot.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        var img = ImageIO.read(plot.toFile());
+        assertThat(img.getWidth()).isEqualTo(800);
+        assertThat(img.getHeight()).isEqualTo(500);
+    }
+
+    @Test
+    void jpegOutputAndOptimizerOption() throws IOException {
+        Path out = dir.resolve("out.jpg"), log = dir.resolve("l.jsonl");
+        StylegradCliTest.Result r = runWith("--steps", "3", "--optimizer", "lbfgs", "--out", out.toString(), "--log-json", log.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("3 step\\(s\\), [3-9]\\d* evaluation");
+        assertThat(Files.readAllBytes(out)).startsWith((byte) 0xFF, (byte) 0xD8); // JPEG magic
+        // L-BFGS drops the loss far faster than Adam's first steps.
+        List<double[]> l = dev.stylegrad.style.CourseReferenceAccess.readLog(log);
+        assertThat(l.get(2)[4]).isLessThan(0.7 * l.get(0)[4]);
+    }
+
+    @Test
+    void threadsAndDevice() {
+        StylegradCliTest.Result one = runWith("--steps", "1", "--threads", "1", "--out", dir.resolve("o.png").toString());
+        assertThat(one.code()).as(one.err()).isZero();
+        assertThat(one.err()).contains("threads=1");
+        StylegradCliTest.Result cuda = runWith("--steps", "1", "--device", "cuda", "--out", dir.resolve("o.png").toString());
+        assertThat(cuda.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(cuda.err()).contains("--device cuda").contains("-Pcuda");
+        assertThat(runWith("--steps", "1", "--device", "tpu", "--out", dir.resolve("o.png").toString()).code()).isEqualTo(ExitCode.USAGE);
+    }
+
+    @Test
+    void inputProblemsFailBeforeTheRunWithNothingWritten() {
+        Path log = dir.resolve("log.jsonl");
+        StylegradCliTest.Result big = runWith("--steps", "1", "--max-pixels", "1000", "--out", dir.resolve("o.png").toString(), "--log-json", log.toString());
+        assertThat(big.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(big.err()).contains("content.png").contains("--max-pixels");
+        StylegradCliTest.Result noDir = runWith("--steps", "1", "--out", dir.resolve("missing/o.png").toString(), "--log-json", log.toString());
+        assertThat(noDir.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(noDir.err()).contains("does not exist");
+        assertThat(log).doesNotExist();
+        StylegradCliTest.Result badLayer = runWith("--steps", "1", "--style-layers", "relu1_1,relu9_9", "--out", dir.resolve("o.png").toString());
+        assertThat(badLayer.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(badLayer.err()).contains("relu9_9");
+        assertThat(run("run", "--content", "x.png").code()).isEqualTo(ExitCode.USAGE);
+        assertThat(dir.resolve("o.png")).doesNotExist();
+    }
+
+    @Test
+    void divergenceExitsFourKeepingTheLastFiniteImage() throws IOException {
+        Path out = dir.resolve("o.png");
+        StylegradCliTest.Result r = runWith("--steps", "20", "--lr", "1e30", "--out", out.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.DIVERGED);
+        assertThat(r.err()).contains("diverged");
+        assertThat(ImageFiles.read(out, 10_000).width()).isEqualTo(56);
+    }
+
+    @Test
+    void withoutContentAndStyleItStylizesTheBundledExamples() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("checkout/weights"));
+        StylegradCliTest.run("weights", "convert", "--weights", WEIGHTS, "--out", home.resolve("vgg19-features.safetensors").toString());
+        System.setProperty("stylegrad.home", dir.resolve("checkout").toString());
+        Path out = dir.resolve("ex.png");
+        StylegradCliTest.Result r = run("run", "--steps", "2", "--size", "64", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("the bundled example");
+        RgbImage img = ImageFiles.read(out, 100_000);
+        assertThat(img.width()).isEqualTo(64);
+        assertThat(img.height()).isEqualTo(48);
+    }
+
+    @Test
+    void missingWeightsThatCannotBeFetchedExitThreeSayingHowToGetThem() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        System.setProperty("stylegrad.home", dir.toString());
+        System.setProperty("stylegrad.weightsUrl", "http://127.0.0.1:" + closedPort + "/vgg19.pth");
+        StylegradCliTest.Result r = run("run", "--steps", "1", "--size", "32", "--out", dir.resolve("o.png").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("cannot download").contains("stylegrad weights fetch").contains(dir.resolve("weights").toString());
+        assertThat(dir.resolve("o.png")).doesNotExist();
+    }
+
+    /** Ctrl-C: a real process gets SIGINT, saves the current image and exits 130. */
+    @Test
+    void interruptSavesTheCurrentImageAndExits130() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "needs /bin/kill");
+        Path out = dir.resolve("o.png"), log = dir.resolve("log.jsonl");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), StylegradCli.class.getName()));
+        cmd.addAll(args("--steps", "100000", "--save-every", "0", "--out", out.toString(), "--log-json", log.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stderr.txt").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while ((!Files.exists(log) || Files.readAllLines(log).size() < 3) && System.nanoTime() < deadline && p.isAlive()) Thread.sleep(100);
+        assertThat(p.isAlive()).as(Files.readString(dir.resolve("stderr.txt"))).isTrue();
+        new ProcessBuilder("/bin/kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(ExitCode.INTERRUPTED);
+        assertThat(ImageFiles.read(out, 10_000).width()).isEqualTo(56);
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("interrupted");
+    }
+}
