@@ -169,10 +169,13 @@ final class RunCommand implements Callable<Integer> {
             writeLog(json, log, step);
             double elapsed = (System.nanoTime() - started) / 1e9;
             double perStep = elapsed / (step.index() + 1);
-            progress.update(step.index() + 1, String.format(Locale.ROOT, "total %.4g  content %.4g  style %.4g%s  %.2f s/step  ETA %s",
-                    step.losses().total(), step.losses().content(), step.losses().style(),
-                    tvWeight > 0 ? String.format(Locale.ROOT, "  tv %.4g", step.losses().tv()) : "", perStep,
-                    duration(perStep * (steps - step.index() - 1))));
+            Objective.Evaluation l = step.losses();
+            String tv = tvWeight > 0 ? String.format(Locale.ROOT, " tv %.3g", l.tv()) : "";
+            // A live bar shows elapsed time and ETA itself and has one terminal line: keep its message short.
+            progress.update(step.index() + 1, progress.live()
+                    ? String.format(Locale.ROOT, "loss %.3g (c %.2g s %.3g%s) %.2fs/step", l.total(), l.content(), l.style(), tv, perStep)
+                    : String.format(Locale.ROOT, "total %.4g  content %.4g  style %.4g%s  %.2f s/step  ETA %s", l.total(), l.content(),
+                            l.style(), tv, perStep, duration(perStep * (steps - step.index() - 1))));
             if (saveEvery > 0 && (step.index() + 1) % saveEvery == 0 && step.index() + 1 < steps) {
                 writeImage(step.image(), output);
                 if (!progress.live()) System.err.println("stylegrad: saved the image after step " + (step.index() + 1) + " to " + output);
