@@ -201,11 +201,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             ImageFiles.write(result.image(), output);
             if (plot != null && !losses.isEmpty()) LossPlot.write(losses, "stylegrad: " + output.getFileName(), plot);
+            summarize(result, output, example);
         } finally {
-            saved.countDown();
+            saved.countDown(); // only now may a Ctrl-C shutdown proceed: the image and the summary are out
         }
         if (result.reason() != StyleTransfer.StopReason.CANCELLED) Runtime.getRuntime().removeShutdownHook(onInterrupt);
-        summarize(result, output, example);
         return switch (result.reason()) {
             case COMPLETED, CONVERGED -> ExitCode.OK;
             case CANCELLED -> ExitCode.INTERRUPTED;
