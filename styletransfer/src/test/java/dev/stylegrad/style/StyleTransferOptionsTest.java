@@ -175,6 +175,15 @@ class StyleTransferOptionsTest {
     }
 
     @Test
+    void lineSearchChoosesBetweenFixedStepsAndStrongWolfe() throws IOException {
+        StyleTransfer.Result fixed = base().optimizer("lbfgs").lineSearch(false).steps(5).build().run();
+        StyleTransfer.Result searched = base().optimizer("lbfgs").steps(5).build().run();
+        assertThat(fixed.evaluations()).isEqualTo(5); // one evaluation per iteration
+        assertThat(searched.evaluations()).isGreaterThan(5); // the first step's tiny length fails the curvature condition
+        assertThat(searched.losses().get(4).total()).isLessThan(fixed.losses().get(4).total());
+    }
+
+    @Test
     void originalColorsKeepTheContentsChrominance() throws IOException {
         StyleTransfer.Result plain = base().steps(30).lr(0.05).build().run();
         StyleTransfer.Result kept = base().steps(30).lr(0.05).originalColors(true).build().run();
