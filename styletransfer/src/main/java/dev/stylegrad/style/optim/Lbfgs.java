@@ -35,6 +35,8 @@ public final class Lbfgs implements Optimizer {
     private final ArrayDeque<Double> rhos = new ArrayDeque<>();
     private final List<INDArray[]> spare = new ArrayList<>();       // evicted pairs, reused
     private INDArray g, gPrev, xPrev, d, gBest;
+    private double bestT;                 // best point of the running line search
+    private Objective.Evaluation bestE;
     private double hDiag = 1;
     private Objective.Evaluation current; // at x, valid while haveCurrent
     private boolean haveCurrent;
@@ -144,19 +146,15 @@ public final class Lbfgs implements Optimizer {
      */
     private double lineSearch(INDArray x, Objective objective, double t, double gtd0, double f0) {
         double prevT = 0, prevF = f0, prevGtd = gtd0;
-        double bestT = 0;
-        Objective.Evaluation bestE = current;
+        bestT = 0;
+        bestE = current;
         gBest.assign(g);
         double lo = 0, hi = 0, fLo = f0, fHi = 0, gtdLo = gtd0, gtdHi = 0;
         boolean bracketed = false;
         for (int i = 0; i < MAX_LINE_SEARCH; i++) {
             Objective.Evaluation e = probe(x, objective, t);
             double gtd = dot(g, d);
-            if (e.isFinite() && e.total() < bestE.total()) {
-                bestT = t;
-                bestE = e;
-                gBest.assign(g);
-            }
+            noteBest(t, e);
             if (!e.isFinite() || e.total() > f0 + C1 * t * gtd0 || (i > 0 && e.total() >= prevF)) {
                 lo = prevT; fLo = prevF; gtdLo = prevGtd;
                 hi = t; fHi = e.isFinite() ? e.total() : Double.MAX_VALUE; gtdHi = e.isFinite() ? gtd : 0;
@@ -186,11 +184,7 @@ public final class Lbfgs implements Optimizer {
                 if (tj - a < margin || b - tj < margin) tj = (a + b) / 2; // safeguard: stay inside the bracket
                 Objective.Evaluation e = probe(x, objective, tj);
                 double gtd = dot(g, d);
-                if (e.isFinite() && e.total() < bestE.total()) {
-                    bestT = tj;
-                    bestE = e;
-                    gBest.assign(g);
-                }
+                noteBest(tj, e);
                 if (!e.isFinite() || e.total() > f0 + C1 * tj * gtd0 || e.total() >= fLo) {
                     hi = tj; fHi = e.isFinite() ? e.total() : Double.MAX_VALUE; gtdHi = e.isFinite() ? gtd : 0;
                 } else {
@@ -212,6 +206,15 @@ public final class Lbfgs implements Optimizer {
         haveCurrent = true;
         if (bestT == 0) converged = true;
         return bestT;
+    }
+
+    /** Remembers the lowest finite point of the current line search (x's gradient is in g). */
+    private void noteBest(double t, Objective.Evaluation e) {
+        if (e.isFinite() && e.total() < bestE.total()) {
+            bestT = t;
+            bestE = e;
+            gBest.assign(g);
+        }
     }
 
     private Objective.Evaluation probe(INDArray x, Objective objective, double t) {

@@ -37,6 +37,22 @@ final class FileRegion implements AutoCloseable {
         }
     }
 
+    /** A parser of an opened file. */
+    interface Parser<T> {
+        T parse(FileRegion file) throws IOException;
+    }
+
+    /** Opens {@code path} and parses it; the file is closed if parsing fails, so a refused file leaves no handle open. */
+    static <T> T openWith(Path path, Parser<T> parser) throws IOException {
+        FileRegion file = open(path);
+        try {
+            return parser.parse(file);
+        } catch (IOException | RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
+    }
+
     /** Throws unless {@code [pos, pos + len)} lies inside the file; {@code what} names the bytes for the message. */
     void check(long pos, long len, String what) throws WeightsFormatException {
         if (pos < 0 || len < 0) {

@@ -65,13 +65,7 @@ final class SafetensorsReader implements WeightsReader {
     }
 
     static SafetensorsReader open(Path path) throws IOException {
-        FileRegion file = FileRegion.open(path);
-        try {
-            return parse(file);
-        } catch (IOException | RuntimeException | Error e) {
-            file.close();
-            throw e;
-        }
+        return FileRegion.openWith(path, SafetensorsReader::parse);
     }
 
     /** The {@code __metadata__} strings (empty if absent). */

@@ -31,13 +31,7 @@ final class TorchLegacyReader {
     private TorchLegacyReader() {}
 
     static WeightsReader open(Path path) throws IOException {
-        FileRegion file = FileRegion.open(path);
-        try {
-            return parse(file);
-        } catch (IOException | RuntimeException | Error e) {
-            file.close();
-            throw e;
-        }
+        return FileRegion.openWith(path, TorchLegacyReader::parse);
     }
 
     private static WeightsReader parse(FileRegion file) throws IOException {

@@ -19,13 +19,7 @@ final class TorchZipReader {
     private TorchZipReader() {}
 
     static WeightsReader open(Path path) throws IOException {
-        FileRegion file = FileRegion.open(path);
-        try {
-            return parse(file);
-        } catch (IOException | RuntimeException | Error e) {
-            file.close();
-            throw e;
-        }
+        return FileRegion.openWith(path, TorchZipReader::parse);
     }
 
     private static WeightsReader parse(FileRegion file) throws IOException {
