@@ -5,15 +5,16 @@
 # Without PyTorch (python3 -c 'import torch' fails) it says so and reports stylegrad alone.
 #
 #   benchmarks/compare.sh [--sizes 256,512] [--rounds 3] [--steps 5] [--warmup 2] [--threads 2] [--out FILE]
-#                         [--no-torch]
+#                         [--no-torch] [--gram]
 #
+# --gram adds GramCheck's table (each Gram variant's GFLOP/s and float64 error at the nine VGG shapes, ~2 minutes).
 # Defaults are small (about 10 minutes on 2 cores). Run it on an otherwise idle machine: other load makes the numbers
 # meaningless. Environment: PYTHON (default /usr/bin/python3), BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
-sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out="$here/RESULTS.md"; use_torch=1
+sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out="$here/RESULTS.md"; use_torch=1; gram=0
 usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -24,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-torch) use_torch=0; shift ;;
+    --gram) gram=1; shift ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown option $1" >&2; usage ;;
   esac
@@ -91,6 +93,11 @@ if [[ $use_torch == 1 ]]; then
 fi
 peak="$(printf '%s\n%s\n' "$our_gemm" "$torch_gemm" | sort -g | tail -n1)"
 
+if [[ $gram == 1 ]]; then
+  echo "compare.sh: Gram kernels (GramCheck)..." >&2
+  "$here/run.sh" --main dev.stylegrad.bench.GramCheck >"$work/gram.txt" 2>/dev/null
+fi
+
 for ((r = 1; r <= rounds; r++)); do
   echo "compare.sh: round $r of $rounds" >&2
   for size in "${size_list[@]}"; do
@@ -126,7 +133,7 @@ flops_of() { sed -n 's/.*model_gflop=\([0-9.]*\).*/\1/p' "$work/stylegrad-$1.sum
   echo "## Commands"
   echo
   echo '```'
-  echo "benchmarks/compare.sh --sizes $sizes --rounds $rounds --steps $steps --warmup $warmup --threads $threads$([[ $use_torch == 0 ]] && echo ' --no-torch')"
+  echo "benchmarks/compare.sh --sizes $sizes --rounds $rounds --steps $steps --warmup $warmup --threads $threads$([[ $use_torch == 0 ]] && echo ' --no-torch')$([[ $gram == 1 ]] && echo ' --gram')"
   echo "# each round, each size, alternating which goes first:"
   echo "${our_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
   [[ $use_torch == 1 ]] && echo "$python benchmarks/torch_step.py --threads $threads --size N --steps $steps --warmup $warmup"
@@ -163,6 +170,17 @@ flops_of() { sed -n 's/.*model_gflop=\([0-9.]*\).*/\1/p' "$work/stylegrad-$1.sum
   echo "maximum resident set size of a process over the rounds ($([[ ${#timer[@]} -gt 0 ]] && echo '/usr/bin/time -v' || echo "the program's own VmHWM / ru_maxrss")); it includes the"
   echo "JVM's heap and, for both, the random VGG19 weights."
   echo
+  if [[ $gram == 1 ]]; then
+    echo "## Gram kernels"
+    echo
+    echo "\`benchmarks/run.sh --main dev.stylegrad.bench.GramCheck\` (best of 3 wall-clock runs, not JMH; for JMH:"
+    echo "\`benchmarks/run.sh GramBenchmark\`). Error: max |G − G64| / max |G64| against a float64 product."
+    echo
+    echo '```'
+    cat "$work/gram.txt"
+    echo '```'
+    echo
+  fi
   echo "## Per process"
   echo
   echo '```'
