@@ -79,20 +79,7 @@ public final class StyleTransfer {
     public Result run() throws IOException {
         long start = System.nanoTime();
         RgbImage content = workingContent();
-        int w = content.width(), h = content.height();
-        int sw = Math.max(1, (int) Math.round(w * b.styleScale)), sh = Math.max(1, (int) Math.round(h * b.styleScale));
-        List<INDArray> styles = new ArrayList<>();
-        for (RgbImage s : b.styles) styles.add(normalized(Resampler.resize(s, sw, sh)));
-        double[] blend = normalizedBlend();
-
-        Vgg19 net = b.network;
-        if (net == null) {
-            LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
-            layers.addAll(b.styleLayers.keySet());
-            net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
-        }
-        StyleObjective objective = new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
-                b.contentWeight, b.styleWeight, b.tvWeight);
+        Objective objective = objective();
 
         INDArray x = MemoryScope.outside(() -> initialImage(content));
         INDArray lastFinite = MemoryScope.outside(x::dup);
@@ -138,6 +125,31 @@ public final class StyleTransfer {
         }
         lastOptimizer = optimizer;
         return new Result(render(x, content), x, history, reason, step, optimizer.evaluations(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The loss {@link #run()} minimizes, for callers that drive the optimizer step by step themselves (the benchmarks):
+     * content targets and style Gram matrices are computed now, at the working size, from this configuration's images,
+     * layers and weights. Evaluate it at a normalized image of {@link #workingContent()}'s size.
+     *
+     * @throws IOException if the weights cannot be read (when no network was given)
+     */
+    public Objective objective() throws IOException {
+        RgbImage content = workingContent();
+        int w = content.width(), h = content.height();
+        int sw = Math.max(1, (int) Math.round(w * b.styleScale)), sh = Math.max(1, (int) Math.round(h * b.styleScale));
+        List<INDArray> styles = new ArrayList<>();
+        for (RgbImage s : b.styles) styles.add(normalized(Resampler.resize(s, sw, sh)));
+        double[] blend = normalizedBlend();
+
+        Vgg19 net = b.network;
+        if (net == null) {
+            LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
+            layers.addAll(b.styleLayers.keySet());
+            net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
+        }
+        return new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
+                b.contentWeight, b.styleWeight, b.tvWeight);
     }
 
     private Optimizer lastOptimizer;

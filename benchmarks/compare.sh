@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Times one style step of stylegrad (dev.stylegrad.bench.StepTimer) and of the PyTorch reference (torch_step.py)
+# alternately, in fresh processes, and writes a Markdown report: machine, commands, median seconds per step, the
+# stylegrad/PyTorch ratio, model GFLOP/s and their share of the measured GEMM peak, and each process's peak RSS.
+# Without PyTorch (python3 -c 'import torch' fails) it says so and reports stylegrad alone.
+#
+#   benchmarks/compare.sh [--sizes 256,512] [--rounds 3] [--steps 5] [--warmup 2] [--threads 2] [--out FILE]
+#                         [--no-torch] [--gram]
+#
+# --gram adds GramCheck's table (each Gram variant's GFLOP/s and float64 error at the nine VGG shapes, ~2 minutes).
+# Defaults are small (about 10 minutes on 2 cores). Run it on an otherwise idle machine: other load makes the numbers
+# meaningless. Environment: PYTHON (default /usr/bin/python3), BENCH_JAVA_OPTS (default -Xmx6g).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+
+sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out="$here/RESULTS.md"; use_torch=1; gram=0
+usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --sizes) sizes="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --no-torch) use_torch=0; shift ;;
+    --gram) gram=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "compare.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+for n in "$rounds" "$steps" "$warmup" "$threads"; do [[ "$n" =~ ^[0-9]+$ ]] || { echo "compare.sh: not a number: $n" >&2; exit 2; }; done
+IFS=',' read -r -a size_list <<<"$sizes"
+
+python="${PYTHON:-/usr/bin/python3}"
+export OMP_NUM_THREADS="$threads" BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx6g}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+torch_version=""
+if [[ $use_torch == 1 ]]; then
+  if torch_version="$("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null)"; then :; else
+    echo "compare.sh: PyTorch is not available to $python (install python3-torch); timing stylegrad only" >&2
+    use_torch=0; torch_version=""
+  fi
+fi
+timer=()
+[[ -x /usr/bin/time ]] && timer=(/usr/bin/time -v)
+
+our_cmd=("$here/run.sh" --main dev.stylegrad.bench.StepTimer)
+torch_cmd=("$python" "$here/torch_step.py" --threads "$threads")
+
+# Runs one measurement: label, size, command...; appends step seconds to $work/<label>-<size>.steps and the peak RSS
+# (MB, from /usr/bin/time -v when present, else the program's own report) to $work/<label>-<size>.rss.
+measure() {
+  local label="$1" size="$2"; shift 2
+  local log="$work/$label-$size.$RANDOM"
+  if ! "${timer[@]}" "$@" --size "$size" --steps "$steps" --warmup "$warmup" >"$log.out" 2>"$log.err"; then
+    cat "$log.err" >&2
+    echo "compare.sh: $label at size $size failed (its stderr is above)" >&2
+    exit 1
+  fi
+  awk '$1 == "step" {print $3}' "$log.out" >>"$work/$label-$size.steps"
+  local rss
+  rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$log.err")"
+  [[ -n "$rss" ]] || rss="$(sed -n 's/.*peak_rss_mb=\([0-9.]*\).*/\1/p' "$log.out")"
+  echo "$rss" >>"$work/$label-$size.rss"
+  sed -n 's/^summary //p' "$log.out" >>"$work/$label-$size.summary"
+  echo "  $label size=$size: $(sed -n 's/.*median_s=\([0-9.]*\).*/median \1 s/p' "$log.out"), peak RSS ${rss} MB" >&2
+}
+
+median() { sort -g "$1" | awk '{a[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) printf "%.4f", a[(NR + 1) / 2]; else printf "%.4f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+maxof() { sort -g "$1" | tail -n1; }
+
+load_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+if awk -v l="${load_start%% *}" 'BEGIN {exit !(l + 0 > 0.5)}'; then
+  echo "compare.sh: warning: load average is $load_start; other work on the machine distorts these timings badly" \
+    "(OpenMP threads wait for each other at every kernel), so treat this run as a smoke test" >&2
+fi
+echo "compare.sh: building and measuring the GEMM peak..." >&2
+our_gemm="$("$here/run.sh" --main dev.stylegrad.bench.GemmPeak 2>"$work/gemm.err" | sed -n 's/.*gflops=\([0-9.]*\).*/\1/p')"
+grep -h '^# backend' "$work/gemm.err" | head -n1 >"$work/backend" || true
+torch_gemm=""; torch_blas=""
+if [[ $use_torch == 1 ]]; then
+  line="$("${torch_cmd[@]}" --gemm-peak 2048)"
+  torch_gemm="$(sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' <<<"$line")"
+  torch_blas="$(sed -n 's/.*blas=\(.*\)$/\1/p' <<<"$line")"
+  if [[ "$torch_blas" == */blas/libblas.so* ]]; then
+    echo "compare.sh: note: PyTorch uses the reference BLAS ($torch_blas), so its Gram matrices are slow;" \
+      "install an optimized libblas.so.3 (e.g. apt-get install libopenblas0-pthread) for a fair comparison" >&2
+  fi
+fi
+peak="$(printf '%s\n%s\n' "$our_gemm" "$torch_gemm" | sort -g | tail -n1)"
+
+if [[ $gram == 1 ]]; then
+  echo "compare.sh: Gram kernels (GramCheck)..." >&2
+  "$here/run.sh" --main dev.stylegrad.bench.GramCheck >"$work/gram.txt" 2>/dev/null
+fi
+
+for ((r = 1; r <= rounds; r++)); do
+  echo "compare.sh: round $r of $rounds" >&2
+  for size in "${size_list[@]}"; do
+    # Alternate which goes first, so slow drift of the machine does not favour one side.
+    if [[ $use_torch == 1 && $((r % 2)) == 0 ]]; then
+      measure pytorch "$size" "${torch_cmd[@]}"; measure stylegrad "$size" "${our_cmd[@]}"
+    else
+      measure stylegrad "$size" "${our_cmd[@]}"
+      [[ $use_torch == 1 ]] && measure pytorch "$size" "${torch_cmd[@]}"
+    fi
+  done
+done
+
+flops_of() { sed -n 's/.*model_gflop=\([0-9.]*\).*/\1/p' "$work/stylegrad-$1.summary" | head -n1; }
+{
+  echo "# Benchmark results: one style step, stylegrad vs PyTorch"
+  echo
+  echo "Written by \`benchmarks/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A step is the course algorithm's: VGG19 forward"
+  echo "through relu5_1, content loss (relu4_2) and five Gram losses, backward to the image, one Adam update; random"
+  echo "full-width VGG19 weights and random images (see benchmarks/README.md)."
+  echo
+  echo "## Machine"
+  echo
+  echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) ($(nproc) cores available)"
+  echo "- memory: $(free -g | awk '/^Mem:/ {print $2 " GB total, " $7 " GB available at start"}')"
+  echo "- kernel: $(uname -sr)"
+  echo "- Java: $(java -version 2>&1 | head -n1)"
+  echo "- stylegrad: $(cat "$work/backend" 2>/dev/null | sed 's/^# //') ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ', uncommitted changes'))"
+  if [[ $use_torch == 1 ]]; then echo "- PyTorch: $torch_version, torch.set_num_threads($threads), BLAS: ${torch_blas:-?}$([[ "$torch_blas" == */blas/libblas.so* ]] && echo ' (the reference BLAS: slow matrix products)')"; else echo "- PyTorch: not available; stylegrad only"; fi
+  echo "- load average (1, 5, 15 min) at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') (should be near 0 besides this run)"
+  echo "- OMP_NUM_THREADS=$threads; GEMM peak (float32, 2048³, best of 5): ND4J ${our_gemm:-?} GFLOP/s$([[ -n $torch_gemm ]] && echo ", PyTorch $torch_gemm GFLOP/s")"
+  echo
+  echo "## Commands"
+  echo
+  echo '```'
+  echo "benchmarks/compare.sh --sizes $sizes --rounds $rounds --steps $steps --warmup $warmup --threads $threads$([[ $use_torch == 0 ]] && echo ' --no-torch')$([[ $gram == 1 ]] && echo ' --gram')"
+  echo "# each round, each size, alternating which goes first:"
+  echo "${our_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
+  [[ $use_torch == 1 ]] && echo "$python benchmarks/torch_step.py --threads $threads --size N --steps $steps --warmup $warmup"
+  echo '```'
+  echo
+  echo "## Seconds per step (median of all $((rounds * steps)) timed steps over $rounds fresh processes)"
+  echo
+  if [[ $use_torch == 1 ]]; then
+    echo "| size | stylegrad s | PyTorch s | stylegrad / PyTorch | stylegrad GFLOP/s | PyTorch GFLOP/s | stylegrad % of GEMM peak | PyTorch % of GEMM peak | peak RSS stylegrad MB | peak RSS PyTorch MB |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+  else
+    echo "| size | stylegrad s | stylegrad GFLOP/s | % of GEMM peak | peak RSS MB |"
+    echo "|---|---|---|---|---|"
+  fi
+  for size in "${size_list[@]}"; do
+    gf="$(flops_of "$size")"
+    ours="$(median "$work/stylegrad-$size.steps")"
+    ours_rate="$(awk -v f="$gf" -v t="$ours" 'BEGIN {printf "%.1f", f / t}')"
+    ours_pct="$(awk -v r="$ours_rate" -v p="$peak" 'BEGIN {if (p > 0) printf "%.0f%%", 100 * r / p; else print "?"}')"
+    if [[ $use_torch == 1 ]]; then
+      theirs="$(median "$work/pytorch-$size.steps")"
+      their_rate="$(awk -v f="$gf" -v t="$theirs" 'BEGIN {printf "%.1f", f / t}')"
+      their_pct="$(awk -v r="$their_rate" -v p="$peak" 'BEGIN {if (p > 0) printf "%.0f%%", 100 * r / p; else print "?"}')"
+      ratio="$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')"
+      echo "| ${size}² | $ours | $theirs | $ratio | $ours_rate | $their_rate | $ours_pct | $their_pct | $(maxof "$work/stylegrad-$size.rss") | $(maxof "$work/pytorch-$size.rss") |"
+    else
+      echo "| ${size}² | $ours | $ours_rate | $ours_pct | $(maxof "$work/stylegrad-$size.rss") |"
+    fi
+  done
+  echo
+  echo "GFLOP/s: model flops of a step (13 convolutions forward and input gradient, five Grams forward and backward:"
+  echo "$(for s in "${size_list[@]}"; do printf '%s GFLOP at %s², ' "$(flops_of "$s")" "$s"; done | sed 's/, $//')) over the median time, the same count"
+  echo "for both; GEMM peak: the faster of the two measured float32 GEMM rates ($peak GFLOP/s). Peak RSS: the largest"
+  echo "maximum resident set size of a process over the rounds ($([[ ${#timer[@]} -gt 0 ]] && echo '/usr/bin/time -v' || echo "the program's own VmHWM / ru_maxrss")); it includes the"
+  echo "JVM's heap and, for both, the random VGG19 weights."
+  echo
+  if [[ $gram == 1 ]]; then
+    echo "## Gram kernels"
+    echo
+    echo "\`benchmarks/run.sh --main dev.stylegrad.bench.GramCheck\` (best of 3 wall-clock runs, not JMH; for JMH:"
+    echo "\`benchmarks/run.sh GramBenchmark\`). Error: max |G − G64| / max |G64| against a float64 product."
+    echo
+    echo '```'
+    cat "$work/gram.txt"
+    echo '```'
+    echo
+  fi
+  echo "## Per process"
+  echo
+  echo '```'
+  for size in "${size_list[@]}"; do
+    cat "$work/stylegrad-$size.summary"
+    [[ $use_torch == 1 ]] && cat "$work/pytorch-$size.summary"
+  done
+  echo '```'
+} >"$work/report.md"
+mv "$work/report.md" "$out"
+echo "compare.sh: wrote $out" >&2

@@ -1,0 +1,96 @@
+package dev.stylegrad.bench;
+
+import dev.stylegrad.tensor.MemoryScope;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * VGG19's 16 convolutions (3×3, stride 1, pad 1, batch 1) at a {@code side}² input: forward by libnd4j/oneDNN (NCHW,
+ * as the library runs it), by im2col + GEMM, and by libnd4j on NHWC; input gradient by transposed convolution (the
+ * library's way) and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
+ * ({@link VggShapes.Conv#flops}), the same for the input gradient. conv3_2..3_4, conv4_2..4_4 and conv5_2..5_4 repeat
+ * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+public class ConvBenchmark {
+    @Param({"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3", "conv3_4",
+        "conv4_1", "conv4_2", "conv4_3", "conv4_4", "conv5_1", "conv5_2", "conv5_3", "conv5_4"})
+    public String layer;
+
+    /** Side of the network's input image (the layer's own input is smaller by its block's pooling). */
+    @Param({"256"})
+    public int side;
+
+    private INDArray input, weight, bias, gradOut;   // NCHW / OIHW
+    private INDArray inputNhwc, weightHwio;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        BenchSupport.reportBackendOnce();
+        VggShapes.Conv conv = VggShapes.conv(layer, side);
+        Nd4j.getRandom().setSeed(42);
+        int s = conv.side();
+        // Post-ReLU-like input and a He-initialized (torchvision's fan-out) kernel keep values in a normal range.
+        input = Nd4j.randn(DataType.FLOAT, 1, conv.inC(), s, s);
+        if (conv.inC() > 3) Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear(input, 0.0));
+        weight = Nd4j.randn(DataType.FLOAT, conv.outC(), conv.inC(), 3, 3).muli(Math.sqrt(2.0 / (conv.outC() * 9)));
+        bias = Nd4j.zeros(DataType.FLOAT, conv.outC());
+        gradOut = Nd4j.randn(DataType.FLOAT, 1, conv.outC(), s, s).muli(1e-3);
+        inputNhwc = ConvKernels.toNhwc(input);
+        weightHwio = ConvKernels.toHwio(weight);
+    }
+
+    @Benchmark
+    public INDArray forwardOneDnn() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.forward(input, weight, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray forwardIm2colGemm() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.forwardIm2col(input, weight, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray forwardNhwc() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.forwardNhwc(inputNhwc, weightHwio, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray inputGradDeconv2d() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.inputGradient(gradOut, weight, input.shape());
+        }
+    }
+
+    @Benchmark
+    public INDArray[] inputGradConv2dBp() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.conv2dBp(input, weight, gradOut);
+        }
+    }
+}

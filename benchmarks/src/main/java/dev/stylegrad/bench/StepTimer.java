@@ -1,0 +1,63 @@
+package dev.stylegrad.bench;
+
+import dev.stylegrad.tensor.Backend;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Times N style steps ({@link StyleStep}) after W warm-up steps at one size, for {@code benchmarks/compare.sh}, which
+ * runs it alternately with {@code benchmarks/torch_step.py}; both print the same lines to stdout:
+ *
+ * <pre>
+ * step K SECONDS                      one line per timed step
+ * summary impl=stylegrad size=N steps=N warmup=W median_s=… min_s=… model_gflop=… gflops=… peak_rss_mb=… setup_s=…
+ * </pre>
+ *
+ * model_gflop is {@link VggShapes#stepFlops} (convolutions and Grams, forward and input gradient), gflops that over
+ * the median; peak_rss_mb is this process's VmHWM. Usage: {@code StepTimer [--size N] [--steps N] [--warmup W] [--seed S]}.
+ */
+public final class StepTimer {
+    private StepTimer() {}
+
+    public static void main(String[] args) throws IOException {
+        int size = 256, steps = 5, warmup = 2;
+        long seed = 42;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) usage("missing value after " + a);
+            String v = args[++i];
+            switch (a) {
+                case "--size" -> size = Integer.parseInt(v);
+                case "--steps" -> steps = Integer.parseInt(v);
+                case "--warmup" -> warmup = Integer.parseInt(v);
+                case "--seed" -> seed = Long.parseLong(v);
+                default -> usage("unknown option " + a);
+            }
+        }
+        if (size < 32 || steps < 1 || warmup < 0) usage("need --size >= 32 (five poolings), --steps >= 1, --warmup >= 0");
+        System.err.println("# " + Backend.current().report());
+        long t0 = System.nanoTime();
+        StyleStep step = StyleStep.create(size, seed);
+        double setup = (System.nanoTime() - t0) / 1e9;
+        for (int i = 0; i < warmup; i++) step.step();
+        double[] times = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long s = System.nanoTime();
+            step.step();
+            times[i] = (System.nanoTime() - s) / 1e9;
+            System.out.printf(Locale.ROOT, "step %d %.6f%n", i, times[i]);
+        }
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
+        double flops = VggShapes.stepFlops(size);
+        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d steps=%d warmup=%d median_s=%.6f min_s=%.6f model_gflop=%.3f gflops=%.2f peak_rss_mb=%.1f setup_s=%.3f%n",
+                size, steps, warmup, median, sorted[0], flops / 1e9, flops / median / 1e9, BenchSupport.peakRssBytes() / 1048576.0, setup);
+    }
+
+    private static void usage(String problem) {
+        System.err.println("StepTimer: " + problem + "\nusage: StepTimer [--size N] [--steps N] [--warmup W] [--seed S]");
+        System.exit(2);
+    }
+}
