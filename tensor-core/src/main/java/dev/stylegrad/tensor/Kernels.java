@@ -275,9 +275,17 @@ public final class Kernels {
 
     /**
      * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
+     * On the CPU backend this is a symmetric rank-k update (BLAS {@code syrk}: the upper triangle only, half the
+     * multiply-adds of a general product) mirrored into the lower triangle; elsewhere a general batched product.
      */
     public static INDArray gram(INDArray features) {
         Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
-        return matmul(features, features, false, true);
+        DType dtype = DType.of("gram", "features", features);
+        if (!SymmetricRankK.available()) return matmul(features, features, false, true);
+        INDArray f = features.ordering() == 'c' && !features.isView() && features.offset() == 0 ? features : features.dup('c');
+        long n = f.size(0), c = f.size(1), m = f.size(2);
+        INDArray out = Nd4j.createUninitialized(f.dataType(), n, c, c);
+        for (long i = 0; i < n; i++) SymmetricRankK.gram(f, i * c * m, out, i * c * c, (int) c, (int) m, dtype);
+        return out;
     }
 }

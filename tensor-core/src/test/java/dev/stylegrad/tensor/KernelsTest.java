@@ -36,6 +36,22 @@ class KernelsTest {
     }
 
     @Test
+    void gramMatchesTheGeneralProductInBothPrecisionsAndForBatchesAndViews() {
+        for (org.nd4j.linalg.api.buffer.DataType t : new org.nd4j.linalg.api.buffer.DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray f = Nd4j.rand(t, 3, 37, 101).subi(0.5);
+            INDArray want = Kernels.matmul(f, f, false, true);
+            INDArray got = Kernels.gram(f);
+            double tol = t == DataType.FLOAT ? 1e-5 : 1e-12;
+            assertThat(got.sub(want).amaxNumber().doubleValue() / want.amaxNumber().doubleValue()).as(t.toString()).isLessThan(tol);
+            // A non-contiguous input (every other feature row) is copied first, not misread.
+            INDArray view = f.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 37),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            INDArray viewWant = Kernels.matmul(view.dup('c'), view.dup('c'), false, true);
+            assertThat(Kernels.gram(view).sub(viewWant).amaxNumber().doubleValue() / viewWant.amaxNumber().doubleValue()).isLessThan(tol);
+        }
+    }
+
+    @Test
     void badArgumentsNameTheOpAndShapes() {
         assertThatThrownBy(() -> Kernels.conv2d(Nd4j.zeros(DataType.FLOAT, 1, 3, 2, 2), Nd4j.zeros(DataType.FLOAT, 4, 3, 3, 3), null,
                 Conv2dSpec.of(1, 0, 1))).hasMessageContaining("too small").hasMessageContaining("[1, 3, 2, 2]");
