@@ -1,10 +1,9 @@
 package dev.stylegrad.style;
 
 import dev.stylegrad.style.optim.Objective;
+import dev.stylegrad.tensor.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -23,19 +22,12 @@ public final class LossPlot {
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setXAxisTickMarkSpacingHint(120); // a readable number of step labels
         add(chart, "total", losses, Objective.Evaluation::total);
         add(chart, "content", losses, Objective.Evaluation::content);
         add(chart, "style", losses, Objective.Evaluation::style);
         if (losses.stream().anyMatch(e -> e.tv() > 0)) add(chart, "total variation", losses, Objective.Evaluation::tv);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".png");
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
     private static void add(XYChart chart, String name, List<Objective.Evaluation> losses, ToDoubleFunction<Objective.Evaluation> value) {

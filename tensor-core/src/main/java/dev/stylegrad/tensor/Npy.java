@@ -1,13 +1,11 @@
 package dev.stylegrad.tensor;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -78,8 +76,8 @@ public final class Npy {
     }
 
     /**
-     * Writes a float32 or float64 array as {@code .npy} version 1.0. The file is written beside the target and
-     * renamed into place, so a crash never leaves a partial file.
+     * Writes a float32 or float64 array as {@code .npy} version 1.0. Written atomically ({@link AtomicFiles}): a
+     * crash never leaves a partial file.
      */
     public static void write(INDArray array, Path file) throws IOException {
         DType dtype = DType.of("npy write", "array", array);
@@ -98,19 +96,14 @@ public final class Npy {
         ByteBuffer data = ByteBuffer.allocate((int) (count * width)).order(ByteOrder.LITTLE_ENDIAN);
         if (dtype == DType.FLOAT32) data.asFloatBuffer().put(c.data().asFloat());
         else data.asDoubleBuffer().put(c.data().asDouble());
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        String headerText = header;
+        AtomicFiles.write(file, out -> {
             ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-            head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
+            head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerText.length());
             out.write(head.array());
-            out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(headerText.getBytes(StandardCharsets.ISO_8859_1));
             out.write(data.array());
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     private static String group(Path file, Pattern p, String header, String key) throws IOException {

@@ -8,7 +8,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.stylegrad.tensor.AtomicFiles;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +25,12 @@ import javax.imageio.stream.ImageOutputStream;
 public final class ImageFiles {
     /** Default pixel budget: 64 megapixels (an 8192×8192 image). */
     public static final long DEFAULT_MAX_PIXELS = 64L * 1024 * 1024;
+
+    static {
+        // ImageIO's disk cache for streams registers deleteOnExit, which throws once JVM shutdown has begun, so the
+        // image saved on Ctrl-C would be lost; our images fit in memory.
+        ImageIO.setUseCache(false);
+    }
 
     private ImageFiles() {}
 
@@ -169,16 +175,14 @@ public final class ImageFiles {
         if (Files.exists(file) && !Files.isWritable(file)) throw new IOException(file + ": exists and is not writable");
     }
 
-    /** Writes PNG or JPEG (quality 95) by extension, via a temporary file renamed into place. */
+    /** Writes PNG or JPEG (quality 95) by extension, atomically ({@link AtomicFiles}). */
     public static void write(RgbImage image, Path file) throws IOException {
         String format = formatFor(file);
         BufferedImage img = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, image.width(), image.height(), image.pixels(), 0, image.width());
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
+        AtomicFiles.write(file, stream -> {
             ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
-            try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+            try (ImageOutputStream out = ImageIO.createImageOutputStream(stream)) {
                 writer.setOutput(out);
                 ImageWriteParam param = writer.getDefaultWriteParam();
                 if (format.equals("jpeg")) {
@@ -189,10 +193,6 @@ public final class ImageFiles {
             } finally {
                 writer.dispose();
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        });
     }
 }

@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import dev.stylegrad.tensor.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,7 +25,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SafetensorsWriter() {}
 
@@ -67,32 +64,17 @@ public final class SafetensorsWriter {
         byte[] head = Arrays.copyOf(json, padded);
         Arrays.fill(head, json.length, padded, (byte) ' ');
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        // A fresh name created with CREATE_NEW (not createTempFile) so the file gets the usual permissions, not 0600.
-        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip();
-                writeFully(ch, len);
-                writeFully(ch, ByteBuffer.wrap(head));
-                for (INDArray a : tensors.values()) writeFloats(ch, a);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            done = true;
-        } finally {
-            if (!done) Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, out -> {
+            WritableByteChannel ch = Channels.newChannel(out);
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip();
+            writeFully(ch, len);
+            writeFully(ch, ByteBuffer.wrap(head));
+            for (INDArray a : tensors.values()) writeFloats(ch, a);
+        });
     }
 
     /** Streams the array's elements in C order as little-endian float32, 1 MiB at a time. */
-    private static void writeFloats(FileChannel ch, INDArray a) throws IOException {
+    private static void writeFloats(WritableByteChannel ch, INDArray a) throws IOException {
         INDArray c = a.castTo(DataType.FLOAT).dup('c');
         long n = c.length();
         if (n == 0) return;
@@ -108,7 +90,7 @@ public final class SafetensorsWriter {
         writeFully(ch, buf.flip());
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }
 }
