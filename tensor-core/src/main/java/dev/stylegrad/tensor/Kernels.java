@@ -275,13 +275,17 @@ public final class Kernels {
 
     /**
      * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
-     * On the CPU backend this is a symmetric rank-k update (BLAS {@code syrk}: the upper triangle only, half the
-     * multiply-adds of a general product) mirrored into the lower triangle; elsewhere a general batched product.
+     * On the CPU backend, for C ≥ {@value #SYRK_MIN_CHANNELS}, this is a symmetric rank-k update (BLAS {@code syrk}:
+     * the upper triangle only, half the multiply-adds) mirrored into the lower triangle; otherwise, and on other
+     * backends, a general batched product. The threshold is measured (benchmarks/RESULTS.md, GramCheck): syrk was
+     * 1.4–1.6× faster at 256×16384, 512×4096 and 512×1024, but 0.8–0.96× at the 64- and 128-channel VGG shapes.
      */
+    static final int SYRK_MIN_CHANNELS = 256;
+
     public static INDArray gram(INDArray features) {
         Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
         DType dtype = DType.of("gram", "features", features);
-        if (!SymmetricRankK.available()) return matmul(features, features, false, true);
+        if (!SymmetricRankK.available() || features.size(1) < SYRK_MIN_CHANNELS) return matmul(features, features, false, true);
         INDArray f = features.ordering() == 'c' && !features.isView() && features.offset() == 0 ? features : features.dup('c');
         long n = f.size(0), c = f.size(1), m = f.size(2);
         INDArray out = Nd4j.createUninitialized(f.dataType(), n, c, c);
