@@ -40,35 +40,31 @@ final class SymmetricRankK {
             FloatPointer a = new FloatPointer(f.data().addressPointer()).position(fOffset);
             FloatPointer g = new FloatPointer(out.data().addressPointer()).position(outOffset);
             openblas_nolapack.cblas_ssyrk(ROW_MAJOR, UPPER, NO_TRANS, c, m, 1f, a, m, 0f, g, c);
-            mirror(g.capacity(outOffset + (long) c * c).limit(outOffset + (long) c * c).asBuffer(), c);
+            java.nio.FloatBuffer b = g.capacity(outOffset + (long) c * c).limit(outOffset + (long) c * c).asBuffer();
+            mirror(c, (from, to) -> b.put(to, b.get(from)));
         } else {
             DoublePointer a = new DoublePointer(f.data().addressPointer()).position(fOffset);
             DoublePointer g = new DoublePointer(out.data().addressPointer()).position(outOffset);
             openblas_nolapack.cblas_dsyrk(ROW_MAJOR, UPPER, NO_TRANS, c, m, 1.0, a, m, 0.0, g, c);
-            mirror(g.capacity(outOffset + (long) c * c).limit(outOffset + (long) c * c).asBuffer(), c);
+            java.nio.DoubleBuffer b = g.capacity(outOffset + (long) c * c).limit(outOffset + (long) c * c).asBuffer();
+            mirror(c, (from, to) -> b.put(to, b.get(from)));
         }
+    }
+
+    /** Copies element {@code from} to element {@code to} of one buffer. */
+    @FunctionalInterface
+    private interface ElementCopy {
+        void copy(int from, int to);
     }
 
     /** Copies the upper triangle of a row-major c×c matrix into its lower triangle, in cache-sized blocks. */
-    private static void mirror(java.nio.FloatBuffer b, int c) {
+    private static void mirror(int c, ElementCopy copy) {
         final int bs = 64;
         for (int ib = 0; ib < c; ib += bs) {
             for (int jb = 0; jb <= ib; jb += bs) {
                 int iEnd = Math.min(ib + bs, c), jEnd = Math.min(jb + bs, c);
                 for (int i = ib; i < iEnd; i++) {
-                    for (int j = jb; j < Math.min(jEnd, i); j++) b.put(i * c + j, b.get(j * c + i));
-                }
-            }
-        }
-    }
-
-    private static void mirror(java.nio.DoubleBuffer b, int c) {
-        final int bs = 64;
-        for (int ib = 0; ib < c; ib += bs) {
-            for (int jb = 0; jb <= ib; jb += bs) {
-                int iEnd = Math.min(ib + bs, c), jEnd = Math.min(jb + bs, c);
-                for (int i = ib; i < iEnd; i++) {
-                    for (int j = jb; j < Math.min(jEnd, i); j++) b.put(i * c + j, b.get(j * c + i));
+                    for (int j = jb; j < Math.min(jEnd, i); j++) copy.copy(j * c + i, i * c + j);
                 }
             }
         }
