@@ -161,14 +161,19 @@ def main():
     for _ in range(args.warmup):
         step()
     times = []
+    faults = []
     for k in range(args.steps):
+        before = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-        print(f"step {k} {times[-1]:.6f}", flush=True)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        faults.append(after.ru_minflt - before.ru_minflt)
+        print(f"step {k} {times[-1]:.6f} minflt={faults[-1]} user_s={after.ru_utime - before.ru_utime:.2f} "
+              f"sys_s={after.ru_stime - before.ru_stime:.2f}", flush=True)
     print(f"summary impl=pytorch size={args.size} steps={args.steps} warmup={args.warmup} "
           f"median_s={statistics.median(times):.6f} min_s={min(times):.6f} peak_rss_mb={peak_rss_mb():.1f} "
-          f"setup_s={setup:.3f} torch={torch.__version__} blas={blas_libraries()}")
+          f"setup_s={setup:.3f} median_minflt={int(statistics.median(faults))} torch={torch.__version__} blas={blas_libraries()}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ public abstract class Function {
             record |= needs[i];
         }
         Context ctx = new Context(needs, shapes);
+        long start = OpTimes.enabled() ? System.nanoTime() : 0;
         INDArray out = forward(ctx, values);
+        if (start != 0) OpTimes.add(name() + " forward", System.nanoTime() - start);
         if (!record) {
             ctx.release();
             return Tensor.constant(out);
@@ -48,7 +50,9 @@ public abstract class Function {
 
     /** Runs backward and checks that each gradient has exactly its input's shape. */
     final INDArray[] runBackward(Context ctx, INDArray gradOutput) {
+        long start = OpTimes.enabled() ? System.nanoTime() : 0;
         INDArray[] grads = backward(ctx, gradOutput);
+        if (start != 0) OpTimes.add(name() + " backward", System.nanoTime() - start);
         for (int i = 0; i < grads.length; i++) {
             if (grads[i] != null && !Arrays.equals(grads[i].shape(), ctx.inputShape(i))) {
                 throw new IllegalStateException(name() + " backward: gradient of input " + i + " has shape "

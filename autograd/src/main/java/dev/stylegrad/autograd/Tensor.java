@@ -111,9 +111,16 @@ public final class Tensor {
             n.ctx().release();
             for (int i = 0; i < n.inputs().length; i++) {
                 if (!n.ctx().needsInputGrad(i) || inputGrads[i] == null) continue;
-                pending.merge(n.inputs()[i], inputGrads[i], Elementwise::add);
+                pending.merge(n.inputs()[i], inputGrads[i], Tensor::sumGradients);
             }
         }
+    }
+
+    private static INDArray sumGradients(INDArray a, INDArray b) {
+        long start = OpTimes.enabled() ? System.nanoTime() : 0;
+        INDArray sum = Elementwise.add(a, b);
+        if (start != 0) OpTimes.add("(gradient sum)", System.nanoTime() - start);
+        return sum;
     }
 
     /** Leaves copy their first gradient so later in-place use by the caller cannot alias an op's array. */

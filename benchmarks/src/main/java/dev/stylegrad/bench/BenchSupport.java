@@ -47,4 +47,20 @@ final class BenchSupport {
         }
         return -1;
     }
+
+    /**
+     * This process's counters from /proc/self/stat: {minor page faults, user CPU seconds, system CPU seconds}, or
+     * null where that file does not exist (not Linux). Clock ticks are taken as 100 per second (Linux's USER_HZ).
+     */
+    static double[] processCounters() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+            // f[0] is field 3 (state); minflt is field 10, utime 14, stime 15.
+            return new double[] {Long.parseLong(f[7]), Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.stylegrad.bench;
 
+import dev.stylegrad.autograd.OpTimes;
 import dev.stylegrad.tensor.Backend;
 import java.io.IOException;
 import java.util.Arrays;
@@ -10,12 +11,13 @@ import java.util.Locale;
  * runs it alternately with {@code benchmarks/torch_step.py}; both print the same lines to stdout:
  *
  * <pre>
- * step K SECONDS                      one line per timed step
+ * step K SECONDS [minflt=F user_s=U sys_s=S]   one line per timed step (page faults and CPU time of the step, Linux)
  * summary impl=stylegrad size=N steps=N warmup=W median_s=… min_s=… model_gflop=… gflops=… peak_rss_mb=… setup_s=…
  * </pre>
  *
  * model_gflop is {@link VggShapes#stepFlops} (convolutions and Grams, forward and input gradient), gflops that over
- * the median; peak_rss_mb is this process's VmHWM. Usage: {@code StepTimer [--size N] [--steps N] [--warmup W] [--seed S]}.
+ * the median; peak_rss_mb is this process's VmHWM. Usage: {@code StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--profile]};
+ * {@code --profile} prints per-op forward/backward times ({@link OpTimes}) to stderr.
  */
 public final class StepTimer {
     private StepTimer() {}
@@ -23,8 +25,13 @@ public final class StepTimer {
     public static void main(String[] args) throws IOException {
         int size = 256, steps = 5, warmup = 2;
         long seed = 42;
+        boolean profile = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--profile")) {
+                profile = true;
+                continue;
+            }
             if (i + 1 >= args.length) usage("missing value after " + a);
             String v = args[++i];
             switch (a) {
@@ -41,23 +48,40 @@ public final class StepTimer {
         StyleStep step = StyleStep.create(size, seed);
         double setup = (System.nanoTime() - t0) / 1e9;
         for (int i = 0; i < warmup; i++) step.step();
+        OpTimes.enable(profile);
         double[] times = new double[steps];
+        double[] faults = new double[steps];
         for (int i = 0; i < steps; i++) {
+            double[] before = BenchSupport.processCounters();
             long s = System.nanoTime();
             step.step();
             times[i] = (System.nanoTime() - s) / 1e9;
-            System.out.printf(Locale.ROOT, "step %d %.6f%n", i, times[i]);
+            double[] after = BenchSupport.processCounters();
+            String counters = "";
+            if (before != null && after != null) {
+                faults[i] = after[0] - before[0];
+                counters = String.format(Locale.ROOT, " minflt=%d user_s=%.2f sys_s=%.2f", (long) faults[i],
+                        after[1] - before[1], after[2] - before[2]);
+            }
+            System.out.printf(Locale.ROOT, "step %d %.6f%s%n", i, times[i], counters);
+        }
+        double[] sortedFaults = faults.clone();
+        Arrays.sort(sortedFaults);
+        if (profile) {
+            System.err.printf(Locale.ROOT, "# op times summed over the %d timed steps (%.1f ms of step time in all):%n%s", steps,
+                    Arrays.stream(times).sum() * 1e3, OpTimes.report());
         }
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
         double flops = VggShapes.stepFlops(size);
-        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d steps=%d warmup=%d median_s=%.6f min_s=%.6f model_gflop=%.3f gflops=%.2f peak_rss_mb=%.1f setup_s=%.3f%n",
-                size, steps, warmup, median, sorted[0], flops / 1e9, flops / median / 1e9, BenchSupport.peakRssBytes() / 1048576.0, setup);
+        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d steps=%d warmup=%d median_s=%.6f min_s=%.6f model_gflop=%.3f gflops=%.2f peak_rss_mb=%.1f setup_s=%.3f median_minflt=%d%n",
+                size, steps, warmup, median, sorted[0], flops / 1e9, flops / median / 1e9, BenchSupport.peakRssBytes() / 1048576.0, setup,
+                (long) sortedFaults[steps / 2]);
     }
 
     private static void usage(String problem) {
-        System.err.println("StepTimer: " + problem + "\nusage: StepTimer [--size N] [--steps N] [--warmup W] [--seed S]");
+        System.err.println("StepTimer: " + problem + "\nusage: StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--profile]");
         System.exit(2);
     }
 }
