@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import dev.stylegrad.tensor.DType;
 import dev.stylegrad.tensor.Elementwise;
+import dev.stylegrad.tensor.MemoryScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -94,14 +95,18 @@ public final class Tensor {
         }
         if (opResult && node == null) throw alreadyConsumed();
         List<Tensor> order = topologicalOrder();
-        Map<Tensor, INDArray> pending = new IdentityHashMap<>();
-        pending.put(this, Nd4j.ones(value.dataType(), value.shape()));
+        // Gradients made from here on are the engine's own; each is handed back to the memory scope (if one is open)
+        // as soon as nothing can read it any more, so backward's peak is the few gradients alive at one time.
+        long mark = MemoryScope.allocations();
+        PendingGradients pending = new PendingGradients(mark);
+        pending.add(this, Nd4j.ones(value.dataType(), value.shape()));
         for (int k = order.size() - 1; k >= 0; k--) {
             Tensor t = order.get(k);
-            INDArray g = pending.remove(t);
+            INDArray g = pending.take(t);
             if (g == null) continue; // no path carries a gradient here
             if (!t.opResult) {
                 t.accumulate(g);
+                pending.releaseUnused(g);
                 continue;
             }
             if (t.node == null) throw alreadyConsumed();
@@ -111,8 +116,58 @@ public final class Tensor {
             n.ctx().release();
             for (int i = 0; i < n.inputs().length; i++) {
                 if (!n.ctx().needsInputGrad(i) || inputGrads[i] == null) continue;
-                pending.merge(n.inputs()[i], inputGrads[i], Tensor::sumGradients);
+                pending.add(n.inputs()[i], inputGrads[i]);
             }
+            pending.releaseUnused(g); // only after all of this node's gradients are counted: they may share g's buffer
+        }
+    }
+
+    /**
+     * Gradients waiting for their tensor's turn, with a count of how many of them live in each buffer: ops may
+     * return views of the gradient they were given (reshape, add), so a gradient's buffer is handed back only once no
+     * waiting gradient uses it, and only if backward made it (arrays from the forward pass may still be read).
+     */
+    private static final class PendingGradients {
+        private final Map<Tensor, INDArray> byTensor = new IdentityHashMap<>();
+        private final Map<Object, Integer> users = new IdentityHashMap<>();
+        private final long mark;
+        private final List<INDArray> replaced = new ArrayList<>();
+
+        PendingGradients(long mark) {
+            this.mark = mark;
+        }
+
+        void add(Tensor t, INDArray g) {
+            INDArray old = byTensor.get(t);
+            if (old == null) {
+                put(t, g);
+                return;
+            }
+            INDArray sum = sumGradients(old, g);
+            take(t);
+            put(t, sum);
+            replaced.add(old);
+            replaced.add(g);
+        }
+
+        INDArray take(Tensor t) {
+            INDArray g = byTensor.remove(t);
+            if (g != null) users.merge(MemoryScope.storage(g), -1, (a, b) -> a + b == 0 ? null : a + b);
+            return g;
+        }
+
+        /** Hands back {@code g} and the gradients summed away since the last call, where nothing waiting uses them. */
+        void releaseUnused(INDArray g) {
+            replaced.add(g);
+            for (INDArray a : replaced) {
+                if (!users.containsKey(MemoryScope.storage(a)) && MemoryScope.lentSince(a, mark)) MemoryScope.release(a);
+            }
+            replaced.clear();
+        }
+
+        private void put(Tensor t, INDArray g) {
+            byTensor.put(t, g);
+            users.merge(MemoryScope.storage(g), 1, Integer::sum);
         }
     }
 

@@ -30,7 +30,7 @@ public final class Elementwise {
     private static INDArray binary(String op, String nd4jOp, INDArray a, INDArray b) {
         Shapes.requireSameDType(op, "a", a, "b", b);
         long[] shape = Shapes.broadcast(op, a.shape(), b.shape());
-        INDArray out = Nd4j.createUninitialized(a.dataType(), shape);
+        INDArray out = MemoryScope.allocate(a.dataType(), shape);
         Nd4j.exec(DynamicCustomOp.builder(nd4jOp).addInputs(a, b).addOutputs(out).build());
         return out;
     }

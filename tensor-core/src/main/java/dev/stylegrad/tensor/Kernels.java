@@ -30,7 +30,7 @@ public final class Kernels {
         weight = dilateKernel(weight, spec);
         spec = undilated(spec);
         long[] outShape = convOutShape(input, weight, spec);
-        INDArray out = Nd4j.createUninitialized(input.dataType(), outShape);
+        INDArray out = MemoryScope.allocate(input.dataType(), outShape);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
                 .addInputs(bias == null ? new INDArray[] {input, weight} : new INDArray[] {input, weight, bias})
                 .addOutputs(out)
@@ -57,7 +57,7 @@ public final class Kernels {
             INDArray input = Nd4j.zeros(gradOut.dataType(), inputShape);
             return conv2dBackward(input, weight, gradOut, spec)[0];
         }
-        INDArray out = Nd4j.createUninitialized(gradOut.dataType(), inputShape);
+        INDArray out = MemoryScope.allocate(gradOut.dataType(), inputShape);
         Nd4j.exec(DynamicCustomOp.builder("deconv2d")
                 .addInputs(gradOut, weight)
                 .addOutputs(out)
@@ -116,8 +116,8 @@ public final class Kernels {
             throw new IllegalArgumentException("conv2d backward: gradOut must have shape " + Shapes.format(outShape)
                     + ", but has " + Shapes.format(gradOut.shape()));
         }
-        INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
-        INDArray gradW = Nd4j.createUninitialized(weight.dataType(), weight.shape());
+        INDArray gradIn = MemoryScope.allocate(input.dataType(), input.shape());
+        INDArray gradW = MemoryScope.allocate(weight.dataType(), weight.shape());
         Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
                 .addInputs(input, weight, gradOut)
                 .addOutputs(gradIn, gradW)
@@ -163,7 +163,16 @@ public final class Kernels {
     /** {@code max(x, 0)} into a new array. */
     public static INDArray relu(INDArray x) {
         DType.of("relu", "x", x);
-        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        return reluInto(x, MemoryScope.allocate(x.dataType(), x.shape()));
+    }
+
+    /** {@code x = max(x, 0)} in place; returns x. */
+    public static INDArray reluInPlace(INDArray x) {
+        DType.of("relu", "x", x);
+        return reluInto(x, x);
+    }
+
+    private static INDArray reluInto(INDArray x, INDArray out) {
         Nd4j.exec(DynamicCustomOp.builder("relu").addInputs(x).addOutputs(out).addFloatingPointArguments(0.0).build());
         return out;
     }
@@ -175,7 +184,7 @@ public final class Kernels {
     public static INDArray reluBackward(INDArray x, INDArray gradOut) {
         Shapes.requireSameShape("relu backward", "x", x, "gradOut", gradOut);
         Shapes.requireSameDType("relu backward", "x", x, "gradOut", gradOut);
-        INDArray gradIn = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray gradIn = MemoryScope.allocate(x.dataType(), x.shape());
         Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(x, gradOut).addOutputs(gradIn)
                 .addFloatingPointArguments(0.0).build());
         return gradIn;
@@ -205,7 +214,7 @@ public final class Kernels {
 
     private static INDArray pool(String op, INDArray input, Pool2dSpec spec) {
         long[] outShape = poolOutShape(op, input, spec);
-        INDArray out = Nd4j.createUninitialized(input.dataType(), outShape);
+        INDArray out = MemoryScope.allocate(input.dataType(), outShape);
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input).addOutputs(out).addIntegerArguments(poolArgs(spec)).build());
         return out;
     }
@@ -217,7 +226,7 @@ public final class Kernels {
             throw new IllegalArgumentException(op + ": gradOut must have shape " + Shapes.format(outShape) + ", but has "
                     + Shapes.format(gradOut.shape()));
         }
-        INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
+        INDArray gradIn = MemoryScope.allocate(input.dataType(), input.shape());
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input, gradOut).addOutputs(gradIn)
                 .addIntegerArguments(poolArgs(spec)).build());
         return gradIn;
@@ -267,7 +276,7 @@ public final class Kernels {
                     + Shapes.format(b.shape()));
             outShape = new long[] {a.size(0), m, n};
         }
-        INDArray out = Nd4j.createUninitialized(a.dataType(), outShape);
+        INDArray out = MemoryScope.allocate(a.dataType(), outShape);
         Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(out)
                 .addIntegerArguments(transposeA ? 1 : 0, transposeB ? 1 : 0, 0).build());
         return out;
@@ -288,7 +297,7 @@ public final class Kernels {
         if (!SymmetricRankK.available() || features.size(1) < SYRK_MIN_CHANNELS) return matmul(features, features, false, true);
         INDArray f = features.ordering() == 'c' && !features.isView() && features.offset() == 0 ? features : features.dup('c');
         long n = f.size(0), c = f.size(1), m = f.size(2);
-        INDArray out = Nd4j.createUninitialized(f.dataType(), n, c, c);
+        INDArray out = MemoryScope.allocate(f.dataType(), n, c, c);
         for (long i = 0; i < n; i++) SymmetricRankK.gram(f, i * c * m, out, i * c * c, (int) c, (int) m, dtype);
         return out;
     }

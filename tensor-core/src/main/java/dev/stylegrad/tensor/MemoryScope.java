@@ -1,6 +1,14 @@
 package dev.stylegrad.tensor;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
@@ -10,17 +18,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * An owner for the off-heap memory of one unit of repeated work (one optimization step): every array created while
- * the scope is open, by our kernels or by ND4J, is placed in a block of memory the scope owns, and closing the scope
- * releases all of them at once. The block is sized on the first use of a scope with a given name and reused after,
- * so steady-state steps neither allocate nor page-fault, and 10,000 steps use the memory of one.
+ * An owner for the off-heap memory of one unit of repeated work (one optimization step). Closing the scope takes back
+ * every array made in it at once; the memory is kept and reused by the next scope of the same name, so steady-state
+ * steps neither allocate nor page-fault, and 10,000 steps use the memory of one.
  *
- * <p>Built on ND4J workspaces. The GC does not see off-heap pressure, so nothing here relies on it.
+ * <p>Two kinds of memory: arrays our kernels make ({@link #allocate}: activations, gradients, scratch) come from a
+ * pool of buffers keyed by type and length, and a buffer whose last use has passed can be handed back early with
+ * {@link #release}, so the next array of that size reuses it within the same step. The peak is then the largest set
+ * of arrays alive at one time (as in PyTorch), not everything a step ever made. Small arrays ND4J makes by itself
+ * (scalars, reductions) go to an ND4J workspace, a block sized on the first cycle and reused after.
  *
- * <p>Rules: an array created in a scope is invalid after the scope closes (ND4J then throws on use rather than
- * reading freed memory); copy out what must survive with {@link #keep}, and create long-lived state (parameters,
- * optimizer moments) with {@link #outside}. Scopes are per thread and nest; close them in reverse order, with
- * try-with-resources.
+ * <p>The GC does not see off-heap pressure, so nothing here relies on it.
+ *
+ * <p>Rules: an array made in a scope must not be used after the scope closes (its memory then belongs to the next
+ * step); copy out what must survive with {@link #keep}, and create long-lived state (parameters, optimizer moments)
+ * with {@link #outside}. Only release an array nobody will read again. Scopes are per thread and nest; close them in
+ * reverse order, with try-with-resources.
  */
 public final class MemoryScope implements AutoCloseable {
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
@@ -30,13 +43,21 @@ public final class MemoryScope implements AutoCloseable {
             .policySpill(SpillPolicy.REALLOCATE)         // a bigger later cycle grows the block instead of failing
             .build();
 
+    /** Per thread: the pools by scope name (they outlive scopes), and the open scopes, innermost last. */
+    private static final ThreadLocal<Map<String, Pool>> POOLS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<ArrayDeque<MemoryScope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+    /** Per thread: how deep inside {@link #outside} calls we are; allocations there bypass every pool. */
+    private static final ThreadLocal<int[]> SUSPENDED = ThreadLocal.withInitial(() -> new int[1]);
+
     private final MemoryWorkspace workspace;
+    private final Pool pool;
     private final String name;
     private boolean closed;
 
-    private MemoryScope(String name, MemoryWorkspace workspace) {
+    private MemoryScope(String name, MemoryWorkspace workspace, Pool pool) {
         this.name = name;
         this.workspace = workspace;
+        this.pool = pool;
     }
 
     /**
@@ -44,25 +65,96 @@ public final class MemoryScope implements AutoCloseable {
      * of repeated work, e.g. {@code "style-step"}.
      */
     public static MemoryScope open(String name) {
+        Pool pool = POOLS.get().computeIfAbsent(name, Pool::new);
+        if (pool.inUse) throw new IllegalStateException("memory scope '" + name + "' is already open on this thread");
+        pool.inUse = true;
         MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, "stylegrad-" + name);
-        return new MemoryScope(name, ws);
+        MemoryScope scope = new MemoryScope(name, ws, pool);
+        OPEN.get().addLast(scope);
+        return scope;
+    }
+
+    /**
+     * A new c-ordered array with undefined contents: from the innermost open scope's pool (a buffer of the same type
+     * and length handed back earlier, or a new one the pool keeps), or, outside scopes, an ordinary array.
+     */
+    public static INDArray allocate(DataType type, long... shape) {
+        MemoryScope scope = SUSPENDED.get()[0] > 0 ? null : OPEN.get().peekLast();
+        if (scope == null) return Nd4j.createUninitialized(type, shape);
+        return scope.pool.take(type, shape);
+    }
+
+    /**
+     * Hands an array's buffer back to the pool of the open scope that lent it, for reuse by the next allocation of
+     * its size. The caller promises that neither this array nor any view of its buffer is read again. Arrays that
+     * did not come from {@link #allocate} in an open scope are left alone.
+     */
+    public static void release(INDArray array) {
+        if (array == null) return;
+        DataBuffer base = base(array);
+        var open = OPEN.get();
+        for (var it = open.descendingIterator(); it.hasNext(); ) {
+            if (it.next().pool.giveBack(base)) return;
+        }
+    }
+
+    /** A key for the memory an array lives in: views, reshapes and the array itself share it. */
+    public static Object storage(INDArray array) {
+        return base(array);
+    }
+
+    /**
+     * Whether {@code array}'s buffer was lent by an open scope at or after the allocation count {@code mark}
+     * ({@link #allocations}), i.e. made by work that started after the mark.
+     */
+    public static boolean lentSince(INDArray array, long mark) {
+        DataBuffer base = base(array);
+        for (MemoryScope s : OPEN.get()) {
+            Long seq = s.pool.lent.get(base);
+            if (seq != null) return seq >= mark;
+        }
+        return false;
+    }
+
+    /** A counter of pool allocations on this thread, to compare with {@link #lentSince}. */
+    public static long allocations() {
+        MemoryScope scope = OPEN.get().peekLast();
+        return scope == null ? 0 : scope.pool.sequence;
     }
 
     /** A copy of {@code array} that lives outside every scope, so it survives this one closing. */
     public static INDArray keep(INDArray array) {
-        return array.isAttached() ? array.detach() : array;
+        if (array.isAttached()) return array.detach();
+        for (MemoryScope s : OPEN.get()) {
+            if (s.pool.lent.containsKey(base(array))) return outside(() -> array.dup(array.ordering()));
+        }
+        return array;
     }
 
     /** Runs {@code body} with every scope suspended, so what it creates is long-lived (freed by close or GC). */
     public static <T> T outside(Supplier<T> body) {
+        int[] depth = SUSPENDED.get();
+        depth[0]++;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return body.get();
+        } finally {
+            depth[0]--;
         }
     }
 
-    /** Bytes this scope's block holds (0 until its first cycle has finished). */
+    /** Bytes this scope holds: its pool's buffers (lent and free) and its workspace block. */
     public long reservedBytes() {
-        return workspace.getCurrentSize();
+        return pool.bytes + workspace.getCurrentSize();
+    }
+
+    /** Bytes of pool buffers lent out right now (arrays of this scope not yet handed back). */
+    public long lentBytes() {
+        return pool.lentBytes;
+    }
+
+    /** The most pool bytes lent out at one time since this scope's pool was made. */
+    public long peakLentBytes() {
+        return pool.peakLentBytes;
     }
 
     public String name() {
@@ -71,14 +163,88 @@ public final class MemoryScope implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            workspace.close();
+        if (closed) return;
+        var open = OPEN.get();
+        if (open.peekLast() != this) {
+            throw new IllegalStateException("memory scope '" + name + "' closed out of order (innermost open is '"
+                    + (open.peekLast() == null ? "none" : open.peekLast().name) + "'); use try-with-resources");
         }
+        closed = true;
+        open.removeLast();
+        pool.giveBackAll();
+        pool.inUse = false;
+        workspace.close();
     }
 
-    /** Destroys the scope's block for this thread, returning its memory; a later {@link #open} starts afresh. */
+    /** Destroys the scope's memory for this thread, returning it; a later {@link #open} starts afresh. */
     public static void destroy(String name) {
+        Pool pool = POOLS.get().get(name);
+        if (pool != null) {
+            if (pool.inUse) throw new IllegalStateException("memory scope '" + name + "' is still open; close it before destroying it");
+            POOLS.get().remove(name);
+            pool.free();
+        }
         Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread("stylegrad-" + name));
+    }
+
+    private static DataBuffer base(INDArray array) {
+        DataBuffer b = array.data();
+        DataBuffer original = b.originalDataBuffer();
+        return original != null ? original : b;
+    }
+
+    /** Buffers by (type, length): free ones ready for reuse, and lent ones with the allocation count they were lent at. */
+    private static final class Pool {
+        final String name;
+        final Map<String, ArrayDeque<DataBuffer>> free = new HashMap<>();
+        final Map<DataBuffer, Long> lent = new IdentityHashMap<>();
+        long sequence, bytes, lentBytes, peakLentBytes;
+        boolean inUse;
+
+        Pool(String name) {
+            this.name = name;
+        }
+
+        INDArray take(DataType type, long[] shape) {
+            long length = Shapes.size(shape);
+            if (length == 0) return Nd4j.create(type, shape); // empty arrays own no memory
+            ArrayDeque<DataBuffer> q = free.get(key(type, length));
+            DataBuffer buffer = q == null ? null : q.pollLast();
+            if (buffer == null) {
+                // Made outside every workspace, so it belongs to the pool and outlives the scope.
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    buffer = Nd4j.createBufferDetached(new long[] {Math.max(length, 1)}, type);
+                }
+                bytes += buffer.length() * buffer.getElementSize();
+            }
+            lent.put(buffer, sequence++);
+            lentBytes += buffer.length() * buffer.getElementSize();
+            peakLentBytes = Math.max(peakLentBytes, lentBytes);
+            return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
+        }
+
+        boolean giveBack(DataBuffer buffer) {
+            if (lent.remove(buffer) == null) return false;
+            lentBytes -= buffer.length() * buffer.getElementSize();
+            free.computeIfAbsent(key(buffer.dataType(), buffer.length()), k -> new ArrayDeque<>()).addLast(buffer);
+            return true;
+        }
+
+        void giveBackAll() {
+            for (DataBuffer b : new ArrayList<>(lent.keySet())) giveBack(b);
+        }
+
+        void free() {
+            List<DataBuffer> all = new ArrayList<>(lent.keySet());
+            free.values().forEach(all::addAll);
+            for (DataBuffer b : all) b.close();
+            free.clear();
+            lent.clear();
+            bytes = lentBytes = 0;
+        }
+
+        private static String key(DataType type, long length) {
+            return type + ":" + Math.max(length, 1);
+        }
     }
 }

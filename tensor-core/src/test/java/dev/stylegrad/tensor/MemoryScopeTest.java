@@ -13,34 +13,80 @@ class MemoryScopeTest {
     void arraysCreatedInsideAreOwnedByTheScopeAndKeepCopiesOut() {
         INDArray kept;
         INDArray inside;
+        Object kernelStorage;
         try (MemoryScope scope = MemoryScope.open("test-keep")) {
-            inside = Nd4j.rand(DataType.FLOAT, 64, 64);
+            inside = Nd4j.rand(DataType.FLOAT, 64, 64).subi(0.5);
             INDArray viaKernel = Kernels.relu(inside);
-            assertThat(inside.isAttached()).isTrue();
-            assertThat(viaKernel.isAttached()).isTrue();
+            assertThat(inside.isAttached()).isTrue();          // ND4J's own allocations: the scope's workspace
+            assertThat(scope.lentBytes()).isEqualTo(64 * 64 * 4); // our kernels' outputs: the scope's pool
+            kernelStorage = MemoryScope.storage(viaKernel);
             kept = MemoryScope.keep(viaKernel);
-            assertThat(kept.isAttached()).isFalse();
+            assertThat(MemoryScope.storage(kept)).isNotSameAs(kernelStorage);
         }
-        assertThat(kept.minNumber().doubleValue()).isGreaterThanOrEqualTo(0.0);
-        // Use after close is refused rather than reading freed memory.
+        double keptSum = kept.sumNumber().doubleValue();
+        assertThat(keptSum).isPositive();
+        // The next cycle reuses the kernel output's buffer; the kept copy is unaffected.
+        try (MemoryScope scope = MemoryScope.open("test-keep")) {
+            INDArray again = MemoryScope.allocate(DataType.FLOAT, 64, 64).assign(-1);
+            assertThat(MemoryScope.storage(again)).isSameAs(kernelStorage);
+        }
+        assertThat(kept.sumNumber().doubleValue()).isEqualTo(keptSum);
+        // Use of a workspace array after close is refused rather than reading freed memory.
         INDArray stale = inside;
         assertThatThrownBy(() -> stale.addi(1)).isInstanceOf(RuntimeException.class);
         MemoryScope.destroy("test-keep");
     }
 
     @Test
+    void releasedBuffersAreReusedWithinTheScopeSoThePeakIsTheLiveSet() {
+        try (MemoryScope scope = MemoryScope.open("test-release")) {
+            INDArray a = MemoryScope.allocate(DataType.FLOAT, 1000);
+            INDArray view = a.reshape(10, 100);
+            MemoryScope.release(view); // a view hands back the whole buffer
+            INDArray b = MemoryScope.allocate(DataType.FLOAT, 20, 50);
+            assertThat(MemoryScope.storage(b)).isSameAs(MemoryScope.storage(a));
+            INDArray c = MemoryScope.allocate(DataType.FLOAT, 1000);
+            assertThat(MemoryScope.storage(c)).isNotSameAs(MemoryScope.storage(b));
+            INDArray d = MemoryScope.allocate(DataType.DOUBLE, 1000); // another type never shares
+            assertThat(MemoryScope.storage(d)).isNotSameAs(MemoryScope.storage(a)).isNotSameAs(MemoryScope.storage(c));
+            assertThat(scope.peakLentBytes()).isEqualTo(4000 + 4000 + 8000);
+            assertThat(scope.reservedBytes()).isGreaterThanOrEqualTo(16000);
+            MemoryScope.release(Nd4j.ones(DataType.FLOAT, 1000)); // not the pool's: ignored
+            assertThat(scope.lentBytes()).isEqualTo(16000);
+        }
+        MemoryScope.destroy("test-release");
+    }
+
+    @Test
+    void lentSinceTellsArraysMadeAfterAMark() {
+        try (MemoryScope scope = MemoryScope.open("test-mark")) {
+            INDArray before = MemoryScope.allocate(DataType.FLOAT, 10);
+            long mark = MemoryScope.allocations();
+            INDArray after = MemoryScope.allocate(DataType.FLOAT, 10);
+            assertThat(MemoryScope.lentSince(before, mark)).isFalse();
+            assertThat(MemoryScope.lentSince(after, mark)).isTrue();
+            assertThat(MemoryScope.lentSince(Nd4j.ones(DataType.FLOAT, 3), 0)).isFalse();
+        }
+        MemoryScope.destroy("test-mark");
+    }
+
+    @Test
     void outsideCreatesLongLivedArrays() {
         INDArray state;
+        INDArray allocated;
         try (MemoryScope scope = MemoryScope.open("test-outside")) {
             state = MemoryScope.outside(() -> Nd4j.zeros(DataType.FLOAT, 10));
+            allocated = MemoryScope.outside(() -> MemoryScope.allocate(DataType.FLOAT, 10).assign(2));
             assertThat(state.isAttached()).isFalse();
+            assertThat(scope.lentBytes()).isZero();
         }
         assertThat(state.addi(1).sumNumber().doubleValue()).isEqualTo(10.0);
+        assertThat(allocated.sumNumber().doubleValue()).isEqualTo(20.0);
         MemoryScope.destroy("test-outside");
     }
 
     @Test
-    void repeatedScopesReuseOneBlockSizedByTheFirstCycle() {
+    void repeatedScopesReuseTheMemoryOfTheFirstCycle() {
         long[] reserved = new long[20];
         for (int i = 0; i < reserved.length; i++) {
             try (MemoryScope scope = MemoryScope.open("test-reuse")) {
@@ -51,5 +97,18 @@ class MemoryScopeTest {
         }
         assertThat(reserved[19]).isPositive().isEqualTo(reserved[1]);
         MemoryScope.destroy("test-reuse");
+    }
+
+    @Test
+    void misuseIsRefusedWithAClearMessage() {
+        try (MemoryScope outer = MemoryScope.open("test-misuse")) {
+            assertThatThrownBy(() -> MemoryScope.open("test-misuse")).hasMessageContaining("already open");
+            assertThatThrownBy(() -> MemoryScope.destroy("test-misuse")).hasMessageContaining("still open");
+            MemoryScope inner = MemoryScope.open("test-misuse-inner");
+            assertThatThrownBy(outer::close).hasMessageContaining("out of order");
+            inner.close();
+        }
+        MemoryScope.destroy("test-misuse");
+        MemoryScope.destroy("test-misuse-inner");
     }
 }

@@ -133,6 +133,15 @@ public final class Vgg19 {
         Pool2dSpec pool = Pool2dSpec.VGG;
         for (int i = 0; i <= deepest; i++) {
             Layer layer = layers.get(i);
+            // A convolution whose own output nobody asked for runs fused with the ReLU after it (no pre-activation
+            // array); the fused result is then the ReLU layer's output.
+            boolean fuse = layer.kind() == Kind.CONV && i + 1 <= deepest && layers.get(i + 1).kind() == Kind.RELU
+                    && !outputs.contains(layer.name());
+            if (fuse) {
+                h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
+                found.put(layers.get(++i).name(), h);
+                continue;
+            }
             h = switch (layer.kind()) {
                 case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
                 case RELU -> Ops.relu(h);

@@ -4,6 +4,7 @@ import dev.stylegrad.autograd.Context;
 import dev.stylegrad.autograd.Function;
 import dev.stylegrad.tensor.Elementwise;
 import dev.stylegrad.tensor.Kernels;
+import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -26,6 +27,7 @@ final class Gram extends Function {
     protected INDArray[] backward(Context ctx, INDArray g) {
         INDArray symmetric = Elementwise.add(g, g.permute(0, 2, 1));
         INDArray gradF = Kernels.matmul(symmetric, ctx.saved(0), false, false);
+        MemoryScope.release(symmetric);
         return new INDArray[] {gradF.reshape('c', ctx.inputShape(0))};
     }
 }

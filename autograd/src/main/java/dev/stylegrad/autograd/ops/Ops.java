@@ -130,6 +130,15 @@ public final class Ops {
         return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
     }
 
+    /**
+     * {@code relu(conv2d(input, weight, bias))} as one fused op: the same values and gradients with one array fewer
+     * per call (no separate pre-activation). Bias may be null.
+     */
+    public static Tensor conv2dRelu(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec) {
+        Conv2dRelu op = new Conv2dRelu(spec);
+        return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
+    }
+
     public static Tensor maxPool2d(Tensor x, Pool2dSpec spec) {
         return new MaxPool2d(spec).call(x);
     }
