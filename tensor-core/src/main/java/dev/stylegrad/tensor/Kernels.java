@@ -185,6 +185,11 @@ public final class Kernels {
         Shapes.requireSameShape("relu backward", "x", x, "gradOut", gradOut);
         Shapes.requireSameDType("relu backward", "x", x, "gradOut", gradOut);
         INDArray gradIn = MemoryScope.allocate(x.dataType(), x.shape());
+        // libnd4j's relu_bp calls a std::function per element: 3-4x slower than the host loop where that can run.
+        if (HostKernels.supports(x, gradOut, gradIn)) {
+            HostKernels.reluBackward(x, gradOut, gradIn);
+            return gradIn;
+        }
         Nd4j.exec(DynamicCustomOp.builder("relu_bp").addInputs(x, gradOut).addOutputs(gradIn)
                 .addFloatingPointArguments(0.0).build());
         return gradIn;
@@ -212,9 +217,23 @@ public final class Kernels {
         return poolBackward("avgpool2d_bp", input, gradOut, spec);
     }
 
+    /*
+     * VGG's 2x2/2 max pooling runs as a host loop on the CPU backend: libnd4j's oneDNN path uses oneDNN's reference
+     * NCHW pooling and its backward recomputes the forward, ~10x slower (benchmarks/RESULTS.md). The host loop
+     * propagates NaN as PyTorch does; libnd4j's skips it.
+     */
+    private static boolean hostMaxPool(String op, Pool2dSpec spec, INDArray... arrays) {
+        return op.startsWith("maxpool2d") && spec.kernelH() == 2 && spec.kernelW() == 2 && spec.strideH() == 2
+                && spec.strideW() == 2 && spec.padH() == 0 && spec.padW() == 0 && HostKernels.supports(arrays);
+    }
+
     private static INDArray pool(String op, INDArray input, Pool2dSpec spec) {
         long[] outShape = poolOutShape(op, input, spec);
         INDArray out = MemoryScope.allocate(input.dataType(), outShape);
+        if (hostMaxPool(op, spec, input, out)) {
+            HostKernels.maxPool2x2(input, out);
+            return out;
+        }
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input).addOutputs(out).addIntegerArguments(poolArgs(spec)).build());
         return out;
     }
@@ -227,6 +246,10 @@ public final class Kernels {
                     + Shapes.format(gradOut.shape()));
         }
         INDArray gradIn = MemoryScope.allocate(input.dataType(), input.shape());
+        if (hostMaxPool(op, spec, input, gradOut, gradIn)) {
+            HostKernels.maxPool2x2Backward(input, gradOut, gradIn);
+            return gradIn;
+        }
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input, gradOut).addOutputs(gradIn)
                 .addIntegerArguments(poolArgs(spec)).build());
         return gradIn;
