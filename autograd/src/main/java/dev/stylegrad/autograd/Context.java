@@ -11,6 +11,7 @@ public final class Context {
     private final long[][] inputShapes;
     private INDArray[] saved = new INDArray[0];
     private boolean released;
+    private boolean gradOutputScratch;
 
     Context(boolean[] needsInputGrad, long[][] inputShapes) {
         this.needsInputGrad = needsInputGrad;
@@ -44,6 +45,18 @@ public final class Context {
     public INDArray saved(int i) {
         if (released) throw new IllegalStateException("backward has already run through this graph; its saved arrays were freed");
         return saved[i];
+    }
+
+    /**
+     * Whether backward may overwrite the gradient it is given (the engine made it, and nothing else reads it), e.g.
+     * to apply a mask in place instead of into a new array.
+     */
+    public boolean gradOutputIsScratch() {
+        return gradOutputScratch;
+    }
+
+    void setGradOutputScratch(boolean scratch) {
+        gradOutputScratch = scratch;
     }
 
     void release() {

@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * needs in the {@link Context}; backward maps the output's gradient to one gradient per input ({@code null} for
  * inputs that do not need one). An instance holds the op's settings (axes, strides, ...) and is used for one call.
  *
- * <p>Neither method may modify its arguments in place.
+ * <p>Neither method may modify its arguments in place, with one exception: backward may overwrite the gradient it
+ * is given when {@link Context#gradOutputIsScratch()} says so.
  */
 public abstract class Function {
 

@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import dev.stylegrad.tensor.DType;
 import dev.stylegrad.tensor.Elementwise;
 import dev.stylegrad.tensor.MemoryScope;
@@ -24,6 +26,9 @@ public final class Tensor {
     private final boolean opResult; // made by an op: a gradient flows through it, never into it
     private Function.Node node; // null for leaves, and after backward has consumed it
     private INDArray grad;
+    private final long sequence = SEQUENCE.getAndIncrement(); // creation order, for scheduling backward
+
+    private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private Tensor(INDArray value, boolean requiresGrad, Function.Node node) {
         if (value == null) throw new NullPointerException("Tensor value is null");
@@ -100,25 +105,54 @@ public final class Tensor {
         long mark = MemoryScope.allocations();
         PendingGradients pending = new PendingGradients(mark);
         pending.add(this, Nd4j.ones(value.dataType(), value.shape()));
-        for (int k = order.size() - 1; k >= 0; k--) {
-            Tensor t = order.get(k);
+        // A tensor is ready once every op that used it has passed its gradient back. Among ready ones, run the op
+        // whose inputs were made last: backward then walks down the network and, e.g., a style loss on an early
+        // layer runs its backward just before that layer's gradient is needed, instead of first (holding a large
+        // gradient through the whole walk).
+        Map<Tensor, Integer> waiting = new IdentityHashMap<>();
+        for (Tensor u : order) forEachGradEdge(u, in -> waiting.merge(in, 1, Integer::sum));
+        PriorityQueue<Tensor> ready = new PriorityQueue<>((a, b) -> Long.compare(b.priority(), a.priority()));
+        ready.add(this);
+        while (!ready.isEmpty()) {
+            Tensor t = ready.poll();
+            if (t.opResult && t.node == null) throw alreadyConsumed();
+            Function.Node n = t.node;
             INDArray g = pending.take(t);
-            if (g == null) continue; // no path carries a gradient here
-            if (!t.opResult) {
+            if (g != null && !t.opResult) {
                 t.accumulate(g);
                 pending.releaseUnused(g);
-                continue;
+            } else if (g != null) {
+                // The op may overwrite g if backward made it and no other waiting gradient shares its memory.
+                n.ctx().setGradOutputScratch(pending.isExclusive(g));
+                INDArray[] inputGrads = n.function().runBackward(n.ctx(), g);
+                n.ctx().release();
+                for (int i = 0; i < n.inputs().length; i++) {
+                    if (!n.ctx().needsInputGrad(i) || inputGrads[i] == null) continue;
+                    pending.add(n.inputs()[i], inputGrads[i]);
+                }
+                pending.releaseUnused(g); // only after all of this node's gradients are counted: they may share g's buffer
             }
-            if (t.node == null) throw alreadyConsumed();
-            Function.Node n = t.node;
+            forEachGradEdge(t, in -> {
+                if (waiting.merge(in, -1, Integer::sum) == 0) ready.add(in);
+            });
             t.node = null;
-            INDArray[] inputGrads = n.function().runBackward(n.ctx(), g);
-            n.ctx().release();
-            for (int i = 0; i < n.inputs().length; i++) {
-                if (!n.ctx().needsInputGrad(i) || inputGrads[i] == null) continue;
-                pending.add(n.inputs()[i], inputGrads[i]);
-            }
-            pending.releaseUnused(g); // only after all of this node's gradients are counted: they may share g's buffer
+        }
+    }
+
+    /** Scheduling priority in backward: leaves first (their gradient is final), then by the newest input. */
+    private long priority() {
+        if (node == null) return Long.MAX_VALUE;
+        long p = -1;
+        for (Tensor in : node.inputs()) p = Math.max(p, in.sequence);
+        return p;
+    }
+
+    /** Calls {@code f} once per input edge of t's op that carries a gradient (an input used twice: twice). */
+    private static void forEachGradEdge(Tensor t, java.util.function.Consumer<Tensor> f) {
+        if (t.node == null) return;
+        Tensor[] inputs = t.node.inputs();
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].requiresGrad && t.node.ctx().needsInputGrad(i)) f.accept(inputs[i]);
         }
     }
 
@@ -143,11 +177,23 @@ public final class Tensor {
                 put(t, g);
                 return;
             }
+            if (users.get(MemoryScope.storage(old)) == 1 && MemoryScope.lentSince(old, mark)
+                    && Arrays.equals(old.shape(), g.shape())) {
+                // Backward made old and nothing else reads it: sum into it rather than into a new array.
+                sumGradientsInPlace(old, g);
+                replaced.add(g);
+                return;
+            }
             INDArray sum = sumGradients(old, g);
             take(t);
             put(t, sum);
             replaced.add(old);
             replaced.add(g);
+        }
+
+        /** Whether g was made by backward and no waiting gradient shares its memory. */
+        boolean isExclusive(INDArray g) {
+            return !users.containsKey(MemoryScope.storage(g)) && MemoryScope.lentSince(g, mark);
         }
 
         INDArray take(Tensor t) {
@@ -176,6 +222,12 @@ public final class Tensor {
         INDArray sum = Elementwise.add(a, b);
         if (start != 0) OpTimes.add("(gradient sum)", System.nanoTime() - start);
         return sum;
+    }
+
+    private static void sumGradientsInPlace(INDArray a, INDArray b) {
+        long start = OpTimes.enabled() ? System.nanoTime() : 0;
+        Elementwise.addInPlace(a, b);
+        if (start != 0) OpTimes.add("(gradient sum)", System.nanoTime() - start);
     }
 
     /** Leaves copy their first gradient so later in-place use by the caller cannot alias an op's array. */

@@ -47,7 +47,11 @@ public final class StepTimer {
         long t0 = System.nanoTime();
         StyleStep step = StyleStep.create(size, seed);
         double setup = (System.nanoTime() - t0) / 1e9;
-        for (int i = 0; i < warmup; i++) step.step();
+        System.err.printf(Locale.ROOT, "# after setup: peak RSS %.0f MB%n", BenchSupport.peakRssBytes() / 1048576.0);
+        for (int i = 0; i < warmup; i++) {
+            step.step();
+            System.err.printf(Locale.ROOT, "# after warm-up step %d: peak RSS %.0f MB%n", i, BenchSupport.peakRssBytes() / 1048576.0);
+        }
         OpTimes.enable(profile);
         double[] times = new double[steps];
         double[] faults = new double[steps];

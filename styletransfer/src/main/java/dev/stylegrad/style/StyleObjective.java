@@ -43,16 +43,20 @@ final class StyleObjective implements Objective {
         LinkedHashSet<String> all = new LinkedHashSet<>(contentLayers.keySet());
         all.addAll(styleLayers.keySet());
         this.layers = new ArrayList<>(all);
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
+        // The targets' passes run in a scope of their own, destroyed at the end, so their activations neither wait
+        // for the GC nor stay reserved for the steps; the targets are copied out.
+        try (GradMode.Scope ignored = GradMode.noGrad(); MemoryScope scope = MemoryScope.open("style-targets")) {
             Map<String, Tensor> cf = net.forward(Tensor.constant(content), new ArrayList<>(contentLayers.keySet()));
-            contentTargets.putAll(cf);
+            cf.forEach((layer, f) -> contentTargets.put(layer, Tensor.constant(MemoryScope.keep(f.value()))));
             for (int k = 0; k < styles.size(); k++) {
                 Map<String, Tensor> sf = net.forward(Tensor.constant(styles.get(k)), new ArrayList<>(styleLayers.keySet()));
                 for (String layer : styleLayers.keySet()) {
-                    INDArray g = Ops.gram(sf.get(layer)).value().muli(blend[k]);
+                    INDArray g = MemoryScope.keep(Ops.gram(sf.get(layer)).value()).muli(blend[k]);
                     styleGrams.merge(layer, Tensor.constant(g), (a, b) -> Tensor.constant(a.value().addi(b.value())));
                 }
             }
+        } finally {
+            MemoryScope.destroy("style-targets");
         }
     }
 

@@ -148,8 +148,13 @@ public final class StyleTransfer {
             layers.addAll(b.styleLayers.keySet());
             net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
         }
-        return new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
+        StyleObjective objective = new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
                 b.contentWeight, b.styleWeight, b.tvWeight);
+        // ND4J frees an array's off-heap memory only when the GC collects it. Reading weights and resizing images
+        // leave such garbage behind (tens to hundreds of MB); one collection here returns it before the steps start,
+        // instead of it adding to their peak.
+        System.gc();
+        return objective;
     }
 
     private Optimizer lastOptimizer;

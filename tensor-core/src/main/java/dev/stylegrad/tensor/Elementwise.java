@@ -15,6 +15,14 @@ public final class Elementwise {
         return binary("add", "add", a, b);
     }
 
+    /** {@code a += b} in place, for same-shaped arrays (no broadcasting of {@code a}); returns a. */
+    public static INDArray addInPlace(INDArray a, INDArray b) {
+        Shapes.requireSameDType("add in place", "a", a, "b", b);
+        Shapes.requireSameShape("add in place", "a", a, "b", b);
+        Nd4j.exec(DynamicCustomOp.builder("add").addInputs(a, b).addOutputs(a).build());
+        return a;
+    }
+
     public static INDArray sub(INDArray a, INDArray b) {
         return binary("sub", "subtract", a, b);
     }

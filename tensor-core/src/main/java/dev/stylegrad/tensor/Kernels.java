@@ -182,9 +182,17 @@ public final class Kernels {
      * the same mask.
      */
     public static INDArray reluBackward(INDArray x, INDArray gradOut) {
+        return reluBackwardInto(x, gradOut, MemoryScope.allocate(x.dataType(), x.shape()));
+    }
+
+    /** {@link #reluBackward} written over {@code gradOut} itself (no new array); returns gradOut. */
+    public static INDArray reluBackwardInPlace(INDArray x, INDArray gradOut) {
+        return reluBackwardInto(x, gradOut, gradOut);
+    }
+
+    private static INDArray reluBackwardInto(INDArray x, INDArray gradOut, INDArray gradIn) {
         Shapes.requireSameShape("relu backward", "x", x, "gradOut", gradOut);
         Shapes.requireSameDType("relu backward", "x", x, "gradOut", gradOut);
-        INDArray gradIn = MemoryScope.allocate(x.dataType(), x.shape());
         // libnd4j's relu_bp calls a std::function per element: 3-4x slower than the host loop where that can run.
         if (HostKernels.supports(x, gradOut, gradIn)) {
             HostKernels.reluBackward(x, gradOut, gradIn);

@@ -3,6 +3,7 @@ package dev.stylegrad.vgg;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.vgg.io.TensorInfo;
@@ -137,9 +138,11 @@ public final class Vgg19 {
             // array); the fused result is then the ReLU layer's output.
             boolean fuse = layer.kind() == Kind.CONV && i + 1 <= deepest && layers.get(i + 1).kind() == Kind.RELU
                     && !outputs.contains(layer.name());
+            Tensor previous = h;
             if (fuse) {
                 h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
                 found.put(layers.get(++i).name(), h);
+                releaseUnlessNeeded(previous, image, outputs, found);
                 continue;
             }
             h = switch (layer.kind()) {
@@ -154,10 +157,22 @@ public final class Vgg19 {
                 }
             };
             found.put(layer.name(), h);
+            releaseUnlessNeeded(previous, image, outputs, found);
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (String name : outputs) result.put(name, found.get(name));
         return result;
+    }
+
+    /**
+     * Without a tape (no gradient wanted), an activation is dead once the next layer has read it, unless it is the
+     * caller's image or an asked-for output: hand its memory back to the open memory scope right away, so a no-grad
+     * pass needs two activations at a time, not all of them.
+     */
+    private static void releaseUnlessNeeded(Tensor previous, Tensor image, Collection<String> outputs, Map<String, Tensor> found) {
+        if (previous == image || previous.requiresGrad()) return;
+        for (String name : outputs) if (found.get(name) == previous) return;
+        MemoryScope.release(previous.value());
     }
 
     /** The names this instance can compute, in order (a prefix of {@link #layerNames()}). */

@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * {@code relu(conv2d(x, w) + b)} as one op, the block VGG repeats. Fused so the pre-activation never needs its own
  * array: the ReLU runs in place on the convolution's output (PyTorch's VGG does the same with {@code inplace=True}),
- * and backward masks the incoming gradient into one scratch array that is handed back as soon as the convolution's
- * gradients are made. Values and gradients equal {@code relu(conv2d(...))} exactly.
+ * and backward masks the incoming gradient in place when the engine allows it, else into one scratch array that is
+ * handed back as soon as the convolution's gradients are made. Values and gradients equal {@code relu(conv2d(...))} exactly.
  */
 final class Conv2dRelu extends Function {
     private final Conv2dSpec spec;
@@ -32,12 +32,13 @@ final class Conv2dRelu extends Function {
 
     @Override
     protected INDArray[] backward(Context ctx, INDArray g) {
-        INDArray masked = Kernels.reluBackward(ctx.saved(0), g);
+        boolean inPlace = ctx.gradOutputIsScratch();
+        INDArray masked = inPlace ? Kernels.reluBackwardInPlace(ctx.saved(0), g) : Kernels.reluBackward(ctx.saved(0), g);
         INDArray[] grads = new INDArray[ctx.inputCount()];
         if (ctx.needsInputGrad(0)) grads[0] = Kernels.conv2dInputGradient(masked, ctx.saved(2), ctx.inputShape(0), spec);
         if (ctx.needsInputGrad(1)) grads[1] = Kernels.conv2dWeightGradient(ctx.saved(1), ctx.saved(2), masked, spec);
         if (grads.length > 2 && ctx.needsInputGrad(2)) grads[2] = Kernels.conv2dBiasGradient(masked);
-        MemoryScope.release(masked); // ours alone, and nothing returned is a view of it
+        if (!inPlace) MemoryScope.release(masked); // ours alone, and nothing returned is a view of it
         return grads;
     }
 }
