@@ -383,7 +383,7 @@ final class HostKernels {
      * returns when all are done. {@code elements} (the array size) decides whether splitting is worth it.
      */
     private static void parallel(long units, long elements, RangeTask task) {
-        int threads = Math.max(1, Nd4j.getEnvironment().maxMasterThreads());
+        int threads = Integer.getInteger("stylegrad.hostThreads", 1);
         int chunks = (int) Math.min(threads, units);
         if (chunks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {
             if (units > 0) task.run(0, units);
