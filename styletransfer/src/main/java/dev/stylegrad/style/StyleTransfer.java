@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -366,7 +367,30 @@ public final class StyleTransfer {
                 throw new IllegalArgumentException("optimizer must be 'adam' or 'lbfgs', got '" + optimizer + "'");
             }
             if (lr != null && !(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+            checkImagesReachTheLayers();
             return new StyleTransfer(this);
+        }
+
+        /** Refuses, before any work, images that a very long or thin shape makes too small at the working size. */
+        private void checkImagesReachTheLayers() {
+            LinkedHashSet<String> layers = new LinkedHashSet<>(contentLayers.keySet());
+            layers.addAll(styleLayers.keySet());
+            String deepest = Vgg19.deepestOf(layers);
+            int min = Vgg19.minimumSide(deepest);
+            int[] working = Resampler.fitMaxSideDimensions(content.width(), content.height(), size == null ? content.maxSide() : size);
+            checkSide("content image", content, working[0], working[1], min, deepest);
+            for (int k = 0; k < styles.size(); k++) {
+                int sw = Math.max(1, (int) Math.round(working[0] * styleScale)), sh = Math.max(1, (int) Math.round(working[1] * styleScale));
+                checkSide("style image " + (k + 1), styles.get(k), sw, sh, min, deepest);
+            }
+        }
+
+        private void checkSide(String what, RgbImage original, int w, int h, int min, String deepest) {
+            if (w >= min && h >= min) return;
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "the %s (%dx%d) is worked on at %dx%d, but VGG19 needs at least %dx%d pixels to reach %s (each pooling halves it): "
+                            + "use a larger --size%s, or crop the image to a less extreme aspect ratio",
+                    what, original.width(), original.height(), w, h, min, min, deepest, what.startsWith("style") ? " or --style-scale" : ""));
         }
 
         Optimizer optimizerFactory() {

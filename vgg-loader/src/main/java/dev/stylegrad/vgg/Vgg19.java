@@ -196,6 +196,16 @@ public final class Vgg19 {
     }
 
     /** The deepest of the given layer names (for {@link #load}'s truncation). */
+    /**
+     * The smallest image side (in pixels) that reaches {@code layer}: each 2x2 pooling before it halves the size and
+     * needs at least 2 pixels, so 2^(poolings up to and including it).
+     */
+    public static int minimumSide(String layer) {
+        int pools = 0;
+        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) pools++; // a pooling layer itself needs 2 px too
+        return 1 << pools;
+    }
+
     public static String deepestOf(Collection<String> names) {
         String best = null;
         int bestIndex = -1;

@@ -25,6 +25,8 @@ final class Cli {
     /** Maps exceptions escaping a command to DESIGN.md's exit codes, printing one sentence (no stack trace). */
     static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
+        // A write that failed inside a step listener (e.g. the disk filled up) is reported like any other I/O error.
+        if (e instanceof java.io.UncheckedIOException u) e = u.getCause();
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int code;
         if (e instanceof BadInputException || e instanceof ImageInputException || e instanceof WeightsFormatException) {

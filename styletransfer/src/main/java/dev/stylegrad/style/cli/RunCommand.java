@@ -8,6 +8,7 @@ import dev.stylegrad.style.LossPlot;
 import dev.stylegrad.style.Step;
 import dev.stylegrad.style.StyleTransfer;
 import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.Backend;
@@ -144,6 +145,7 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("stylegrad: " + Backend.current().report());
 
         RgbImage contentImage = example ? bundled(EXAMPLE_CONTENT) : readImage(content);
+        OutputPreflight.check(plannedOutputs(output, contentImage));
         List<RgbImage> styleImages = new ArrayList<>();
         if (example) styleImages.add(bundled(EXAMPLE_STYLE));
         else for (Path s : styles) styleImages.add(readImage(s));
@@ -156,6 +158,7 @@ final class RunCommand implements Callable<Integer> {
                 .optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).lineSearch(lineSearch).init(parseInit()).seed(seed)
                 .originalColors(originalColors);
         if (styleBlend != null) builder.styleBlend(styleBlend);
+        builder.build(); // validates the whole configuration before the log file is opened
 
         ObjectMapper json = new ObjectMapper();
         BufferedWriter log = logJson == null ? null : Files.newBufferedWriter(logJson);
@@ -298,6 +301,17 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** What this run will write, with upper bounds on the sizes, for {@link OutputPreflight}. */
+    private List<OutputPreflight.Planned> plannedOutputs(Path output, RgbImage contentImage) {
+        int[] wh = Resampler.fitMaxSideDimensions(contentImage.width(), contentImage.height(), size);
+        List<OutputPreflight.Planned> planned = new ArrayList<>();
+        // An atomic write needs room for the new file while the old one still exists.
+        planned.add(new OutputPreflight.Planned(output, OutputPreflight.imageBytes(wh[0], wh[1]), "output image"));
+        if (logJson != null) planned.add(new OutputPreflight.Planned(logJson, 200L * (steps + 1), "--log-json log"));
+        if (plot != null) planned.add(new OutputPreflight.Planned(plot, 512 * 1024, "--plot image"));
+        return planned;
     }
 
     private static void checkWritableFile(Path file) throws IOException {

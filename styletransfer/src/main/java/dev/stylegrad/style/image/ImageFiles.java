@@ -40,6 +40,10 @@ public final class ImageFiles {
      *
      * @throws ImageInputException naming the file and what is wrong with it
      */
+    /** Decoder warnings that mean the data is damaged (libjpeg's "Premature end of JPEG file", "Corrupt JPEG data"). */
+    private static final java.util.regex.Pattern DAMAGE = java.util.regex.Pattern.compile("premature|corrupt|truncat|end of (file|stream)",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
     public static RgbImage read(Path file, long maxPixels) throws IOException {
         if (!Files.exists(file)) throw new ImageInputException(file, "no such file");
         if (!Files.isRegularFile(file)) throw new ImageInputException(file, "not a regular file");
@@ -60,7 +64,17 @@ public final class ImageFiles {
                             + maxPixels + " (raise it with --max-pixels if this is intended)");
                 }
                 boolean cmyk = isCmyk(reader);
+                // Decoders report damage they can paper over (a JPEG cut short decodes with a grey bottom) as
+                // warnings, not exceptions; a damaged picture would silently become a wrong result, so refuse it.
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    if (DAMAGE.matcher(warning).find()) warnings.add(warning);
+                });
                 BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new ImageInputException(file, "the image is damaged (the decoder says: " + String.join("; ", warnings)
+                            + "); is it truncated or corrupt?");
+                }
                 RgbImage rgb = toRgb(img);
                 if (cmyk && !rgb.conversions().contains(CMYK)) {
                     List<String> conversions = new ArrayList<>(rgb.conversions());
@@ -180,6 +194,18 @@ public final class ImageFiles {
         String format = formatFor(file);
         BufferedImage img = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, image.width(), image.height(), image.pixels(), 0, image.width());
+        try {
+            writeAtomically(img, format, file);
+        } catch (IOException e) {
+            // ImageIO wraps the system's reason ("No space left on device") in a generic message: report the reason.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String reason = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            throw new IOException(file + ": cannot write the image: " + reason + " (nothing was written; an existing file is unchanged)", e);
+        }
+    }
+
+    private static void writeAtomically(BufferedImage img, String format, Path file) throws IOException {
         AtomicFiles.write(file, stream -> {
             ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
             try (ImageOutputStream out = ImageIO.createImageOutputStream(stream)) {

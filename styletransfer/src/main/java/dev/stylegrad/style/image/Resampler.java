@@ -15,10 +15,15 @@ public final class Resampler {
     public static RgbImage fitMaxSide(RgbImage image, int maxSide) {
         if (maxSide < 1) throw new IllegalArgumentException("size must be at least 1, got " + maxSide);
         if (image.maxSide() == maxSide) return image;
-        double scale = (double) maxSide / image.maxSide();
-        int w = Math.max(1, (int) Math.round(image.width() * scale));
-        int h = Math.max(1, (int) Math.round(image.height() * scale));
-        return resize(image, w, h);
+        int[] wh = fitMaxSideDimensions(image.width(), image.height(), maxSide);
+        return resize(image, wh[0], wh[1]);
+    }
+
+    /** The {width, height} {@link #fitMaxSide} gives a width×height image, without resizing anything. */
+    public static int[] fitMaxSideDimensions(int width, int height, int maxSide) {
+        if (Math.max(width, height) == maxSide) return new int[] {width, height};
+        double scale = (double) maxSide / Math.max(width, height);
+        return new int[] {Math.max(1, (int) Math.round(width * scale)), Math.max(1, (int) Math.round(height * scale))};
     }
 
     /** Resizes to exactly {@code width}×{@code height}. */
