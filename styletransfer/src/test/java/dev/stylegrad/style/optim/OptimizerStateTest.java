@@ -75,7 +75,8 @@ class OptimizerStateTest {
         INDArray x0 = Nd4j.create(new double[] {-1.2, 1, -1.2, 1, 0.5, -0.5}, new long[] {6}, 'c');
         Lbfgs probe = new Lbfgs(1.0, true);
         int k = 0;
-        for (INDArray x = x0.dup(); !probe.converged(); k++) probe.step(x, new LbfgsTest.Rosenbrock());
+        for (INDArray x = x0.dup(); !probe.converged() && k < 500; k++) probe.step(x, new LbfgsTest.Rosenbrock());
+        assertThat(probe.converged()).isTrue();
         assertResumesExactly(() -> new Lbfgs(1.0, true), new LbfgsTest.Rosenbrock(), x0, k, 3);
     }
 
