@@ -165,7 +165,8 @@ final class RunCommand implements Callable<Integer> {
         Path checkpointDir = checkpoint != null ? checkpoint : resume;
         Fingerprint fingerprint = checkpointDir == null ? null : RunFingerprint.of(this, weightsFile, example);
         Checkpoint resumed = resume == null ? null : resumable(resume, fingerprint);
-        if (checkpoint != null && !checkpoint.equals(resume)) checkFreshCheckpointDir(checkpoint);
+        boolean sameDir = resume != null && checkpointDir.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize());
+        if (checkpoint != null && !sameDir) checkFreshCheckpointDir(checkpoint);
 
         StyleTransfer.Builder builder = StyleTransfer.builder().content(contentImage).style(styleImages.toArray(new RgbImage[0]))
                 .weights(weightsFile).pooling(Vgg19.Pooling.parse(pooling)).size(size).styleScale(styleScale)
@@ -195,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         int ckptEvery = checkpointEvery != null ? checkpointEvery : saveEvery;
-        int[] lastCheckpoint = {resumed != null && checkpointDir.equals(resume) ? startStep : -1};
+        int[] lastCheckpoint = {sameDir ? startStep : -1}; // the loaded checkpoint need not be written again
         AtomicReference<StyleTransfer> running = new AtomicReference<>();
         int every = Math.max(1, steps / 20);
         Progress progress = Progress.steps("style", steps, every);
