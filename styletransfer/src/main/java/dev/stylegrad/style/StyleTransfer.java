@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,8 +52,18 @@ public final class StyleTransfer {
     public record Result(RgbImage image, INDArray normalized, List<Objective.Evaluation> losses, StopReason reason,
                          int steps, long evaluations, double seconds) {}
 
+    /**
+     * What a checkpoint needs to continue a run bit-identically: the number of completed steps, the normalized image
+     * exactly as the optimizer sees it, and the optimizer's full state (copies, owned by the caller).
+     */
+    public record Snapshot(int completedSteps, INDArray image, Map<String, Object> optimizerState) {}
+
     private final Builder b;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    // The live run, for snapshot(): set by run(); liveCompleted is -1 while there is no consistent state to give.
+    private INDArray liveX;
+    private Optimizer liveOptimizer;
+    private int liveCompleted = -1;
 
     private StyleTransfer(Builder b) {
         this.b = b;
@@ -90,6 +101,9 @@ public final class StyleTransfer {
         List<Objective.Evaluation> history = new ArrayList<>();
         StopReason reason = StopReason.COMPLETED;
         int step = b.startStep;
+        liveX = x;
+        liveOptimizer = optimizer;
+        liveCompleted = step;
         for (; step < b.steps; step++) {
             if (cancelled.get()) {
                 reason = StopReason.CANCELLED;
@@ -99,6 +113,7 @@ public final class StyleTransfer {
             beforeStep.assign(x);
             Objective.Evaluation e = optimizer.step(x, objective);
             if (!e.isFinite()) {
+                liveCompleted = -1; // x goes back a step but the optimizer does not: no consistent state any more
                 x.assign(lastFinite);
                 history.add(e);
                 reason = StopReason.DIVERGED;
@@ -109,6 +124,7 @@ public final class StyleTransfer {
             lastFinite = beforeStep;
             beforeStep = swap;
             history.add(e);
+            liveCompleted = step + 1;
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (b.listener != null) {
                 int index = step;
@@ -121,6 +137,7 @@ public final class StyleTransfer {
             }
         }
         if (reason != StopReason.DIVERGED && x.isNaN().any()) { // a last update that produced NaN pixels
+            liveCompleted = -1;
             x.assign(lastFinite);
             reason = StopReason.DIVERGED;
         }
@@ -160,6 +177,17 @@ public final class StyleTransfer {
 
     private Optimizer lastOptimizer;
 
+    /**
+     * A copy of the state after the last completed step, for checkpoints: call it from a {@link StepListener} (on the
+     * run's thread) or after {@link #run()} returned. Empty before a run and after a divergence, where the image was
+     * reset to the last finite one but the optimizer's state was not.
+     */
+    public Optional<Snapshot> snapshot() {
+        if (liveCompleted < 0) return Optional.empty();
+        INDArray image = MemoryScope.outside(liveX::dup);
+        return Optional.of(new Snapshot(liveCompleted, image, liveOptimizer.state()));
+    }
+
     /** The optimizer of the last {@link #run()} (for checkpoints). */
     public Optimizer optimizer() {
         return lastOptimizer;
@@ -171,7 +199,14 @@ public final class StyleTransfer {
     }
 
     private INDArray initialImage(RgbImage content) {
-        if (b.resumeImage != null) return b.resumeImage.castTo(DataType.FLOAT).dup('c');
+        if (b.resumeImage != null) {
+            long[] want = {1, 3, content.height(), content.width()};
+            if (!Arrays.equals(b.resumeImage.shape(), want)) {
+                throw new IllegalArgumentException("the resumed image has shape " + Arrays.toString(b.resumeImage.shape())
+                        + " but this run works at " + Arrays.toString(want) + " (another size or content image?)");
+            }
+            return b.resumeImage.castTo(DataType.FLOAT).dup('c');
+        }
         if (b.init instanceof Init.Image i) return normalized(Resampler.resize(i.image(), content.width(), content.height()));
         if (b.init instanceof Init.Random) {
             java.util.Random rng = new java.util.Random(b.seed);

@@ -3,6 +3,6 @@
  * DESIGN.md section 2 ({@code StyleObjective}: content MSE, Gram style loss with per-layer weights and the
  * 1/(d·h·w) factor, total variation; style targets computed once without a tape; several style images blended),
  * initialization, color preservation and the loss plot. Optimizers are in {@code optim}, image files in
- * {@code image}, the command line in {@code cli}.
+ * {@code image}, checkpoints (save and resume a run) in {@code checkpoint}, the command line in {@code cli}.
  */
 package dev.stylegrad.style;

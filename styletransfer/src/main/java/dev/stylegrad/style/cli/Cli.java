@@ -1,5 +1,6 @@
 package dev.stylegrad.style.cli;
 
+import dev.stylegrad.style.checkpoint.CheckpointException;
 import dev.stylegrad.style.image.ImageInputException;
 import dev.stylegrad.vgg.WeightsLocation;
 import dev.stylegrad.vgg.io.WeightsFormatException;
@@ -29,7 +30,9 @@ final class Cli {
         if (e instanceof java.io.UncheckedIOException u) e = u.getCause();
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int code;
-        if (e instanceof BadInputException || e instanceof ImageInputException || e instanceof WeightsFormatException) {
+        if (e instanceof CheckpointException) {
+            code = ExitCode.USAGE; // the checkpoint does not fit the command line: fix the options or the directory
+        } else if (e instanceof BadInputException || e instanceof ImageInputException || e instanceof WeightsFormatException) {
             code = ExitCode.BAD_INPUT;
         } else if (e instanceof NoSuchFileException nsf) {
             message = nsf.getFile() + ": no such file";

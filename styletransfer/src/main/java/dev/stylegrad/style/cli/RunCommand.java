@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stylegrad.style.Init;
 import dev.stylegrad.style.LayerWeights;
 import dev.stylegrad.style.LossPlot;
-import dev.stylegrad.style.Step;
 import dev.stylegrad.style.StyleTransfer;
+import dev.stylegrad.style.checkpoint.Checkpoint;
+import dev.stylegrad.style.checkpoint.CheckpointException;
+import dev.stylegrad.style.checkpoint.CheckpointStore;
+import dev.stylegrad.style.checkpoint.Fingerprint;
 import dev.stylegrad.style.image.ImageFiles;
 import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
@@ -28,6 +31,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -104,6 +108,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--save-every", paramLabel = "N", defaultValue = "50", description = "Write the current image to --out every N steps (0: only at the end). Default: ${DEFAULT-VALUE}.")
     int saveEvery;
 
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = "Save the exact image and optimizer state to DIR every --checkpoint-every steps, at the end and on Ctrl-C (atomically), for --resume.")
+    Path checkpoint;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end and on Ctrl-C). Default: the --save-every value.")
+    Integer checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run checkpointed in DIR to --steps (which may be raised); give the same settings. Keeps checkpointing to DIR unless --checkpoint says otherwise.")
+    Path resume;
+
     @Option(names = "--log-json", paramLabel = "FILE", description = "Write one JSON object per step: step, content, style, tv, total (weighted), seconds.")
     Path logJson;
 
@@ -150,6 +163,12 @@ final class RunCommand implements Callable<Integer> {
         if (example) styleImages.add(bundled(EXAMPLE_STYLE));
         else for (Path s : styles) styleImages.add(readImage(s));
         Path weightsFile = weightsOrFetch(weights);
+        // Checkpoints: the resumed one (its settings must be ours) and where new ones go.
+        Path checkpointDir = checkpoint != null ? checkpoint : resume;
+        Fingerprint fingerprint = checkpointDir == null ? null : RunFingerprint.of(this, weightsFile, example);
+        Checkpoint resumed = resume == null ? null : resumable(resume, fingerprint);
+        boolean sameDir = resume != null && checkpointDir.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize());
+        if (checkpoint != null && !sameDir) checkFreshCheckpointDir(checkpoint);
 
         StyleTransfer.Builder builder = StyleTransfer.builder().content(contentImage).style(styleImages.toArray(new RgbImage[0]))
                 .weights(weightsFile).pooling(Vgg19.Pooling.parse(pooling)).size(size).styleScale(styleScale)
@@ -158,20 +177,39 @@ final class RunCommand implements Callable<Integer> {
                 .optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).lineSearch(lineSearch).init(parseInit()).seed(seed)
                 .originalColors(originalColors);
         if (styleBlend != null) builder.styleBlend(styleBlend);
+        int startStep = resumed == null ? 0 : resumed.completedSteps();
+        if (resumed != null) {
+            builder.resumeFrom(startStep, resumed.image(), resumed.optimizerState());
+            System.err.println("stylegrad: resuming from " + resume + " after step " + startStep + " of " + steps);
+        }
         builder.build(); // validates the whole configuration before the log file is opened
 
         ObjectMapper json = new ObjectMapper();
         BufferedWriter log = logJson == null ? null : Files.newBufferedWriter(logJson);
         CountDownLatch saved = new CountDownLatch(1);
         List<Objective.Evaluation> losses = new ArrayList<>();
+        // Every step's losses since step 0, for checkpoints. A resumed run starts from the checkpoint's and rewrites
+        // the log from them: lines the killed run logged after its checkpoint are dropped, then logged again.
+        List<Checkpoint.LoggedStep> logged = new ArrayList<>();
+        if (resumed != null) {
+            for (Checkpoint.LoggedStep l : resumed.losses()) {
+                writeLog(json, log, logged.size(), l.losses(), l.seconds());
+                logged.add(l);
+                losses.add(l.losses());
+            }
+        }
+        int ckptEvery = checkpointEvery != null ? checkpointEvery : saveEvery;
+        int[] lastCheckpoint = {sameDir ? startStep : -1}; // the loaded checkpoint need not be written again
+        AtomicReference<StyleTransfer> running = new AtomicReference<>();
         int every = Math.max(1, steps / 20);
         Progress progress = Progress.steps("style", steps, every);
         long started = System.nanoTime();
         builder.listener(step -> {
             losses.add(step.losses());
-            writeLog(json, log, step);
+            logged.add(new Checkpoint.LoggedStep(step.losses(), step.seconds()));
+            writeLog(json, log, step.index(), step.losses(), step.seconds());
             double elapsed = (System.nanoTime() - started) / 1e9;
-            double perStep = elapsed / (step.index() + 1);
+            double perStep = elapsed / (step.index() + 1 - startStep);
             Objective.Evaluation l = step.losses();
             String tv = tvWeight > 0 ? String.format(Locale.ROOT, " tv %.3g", l.tv()) : "";
             // A live bar shows elapsed time and ETA itself and has one terminal line: keep its message short.
@@ -183,8 +221,12 @@ final class RunCommand implements Callable<Integer> {
                 writeImage(step.image(), output);
                 if (!progress.live()) System.err.println("stylegrad: saved the image after step " + (step.index() + 1) + " to " + output);
             }
+            if (checkpointDir != null && ckptEvery > 0 && (step.index() + 1) % ckptEvery == 0 && step.index() + 1 < steps) {
+                saveCheckpoint(checkpointDir, running.get(), fingerprint, logged, lastCheckpoint, !progress.live());
+            }
         });
         StyleTransfer transfer = builder.build();
+        running.set(transfer);
         Thread onInterrupt = new Thread(() -> {
             transfer.cancel();
             try {
@@ -203,6 +245,10 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             ImageFiles.write(result.image(), output);
+            // At the end too (so --steps can be raised later) and on Ctrl-C; after a divergence the last one stays.
+            if (checkpointDir != null && result.reason() != StyleTransfer.StopReason.DIVERGED) {
+                saveCheckpoint(checkpointDir, transfer, fingerprint, logged, lastCheckpoint, true);
+            }
             if (plot != null && !losses.isEmpty()) LossPlot.write(losses, "stylegrad: " + output.getFileName(), plot);
             summarize(result, output, example);
         } finally {
@@ -232,6 +278,49 @@ final class RunCommand implements Callable<Integer> {
         }
         if (threads != null && threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
         if (saveEvery < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--save-every must be >= 0");
+        if (checkpointEvery != null && checkpointEvery < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every must be >= 0");
+        if (checkpointEvery != null && checkpoint == null && resume == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every needs --checkpoint DIR (or --resume DIR)");
+        }
+    }
+
+    /** The checkpoint in {@code dir}, if it was made with the settings given now. */
+    private static Checkpoint resumable(Path dir, Fingerprint given) throws CheckpointException {
+        Checkpoint c = CheckpointStore.read(dir);
+        List<String> differences = c.fingerprint().differences(given);
+        if (!differences.isEmpty()) {
+            throw new CheckpointException("--resume " + dir + ": the checkpoint was made with other settings:\n  "
+                    + String.join("\n  ", differences) + "\nGive the checkpoint's values to continue it (--steps may differ),"
+                    + " or start a new run without --resume.");
+        }
+        return c;
+    }
+
+    /** A new run must not overwrite another run's checkpoint: that is the work --checkpoint exists to keep. */
+    private static void checkFreshCheckpointDir(Path dir) throws CheckpointException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new CheckpointException("--checkpoint " + dir + ": exists and is not a directory");
+        if (CheckpointStore.exists(dir)) {
+            throw new CheckpointException("--checkpoint " + dir + ": already holds a checkpoint; continue it with --resume " + dir
+                    + ", or give another directory (or delete this one) to start over");
+        }
+    }
+
+    /** Writes a checkpoint of the last completed step unless that step is already the checkpoint's. */
+    private void saveCheckpoint(Path dir, StyleTransfer transfer, Fingerprint fingerprint, List<Checkpoint.LoggedStep> logged,
+                                int[] lastCheckpoint, boolean report) {
+        StyleTransfer.Snapshot s = transfer.snapshot().orElse(null);
+        if (s == null || s.completedSteps() == lastCheckpoint[0]) return;
+        long t0 = System.nanoTime();
+        try {
+            CheckpointStore.write(dir, new Checkpoint(s.completedSteps(), s.image(), optimizer.toLowerCase(Locale.ROOT), s.optimizerState(),
+                    fingerprint, logged.subList(0, s.completedSteps())));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        lastCheckpoint[0] = s.completedSteps();
+        if (report) {
+            System.err.printf(Locale.ROOT, "stylegrad: checkpoint after step %d in %s (%.2f s)%n", s.completedSteps(), dir, (System.nanoTime() - t0) / 1e9);
+        }
     }
 
     private Init parseInit() throws IOException {
@@ -277,15 +366,15 @@ final class RunCommand implements Callable<Integer> {
         return f;
     }
 
-    private static void writeLog(ObjectMapper json, BufferedWriter log, Step step) {
+    private static void writeLog(ObjectMapper json, BufferedWriter log, int index, Objective.Evaluation losses, double seconds) {
         if (log == null) return;
         ObjectNode n = json.createObjectNode();
-        n.put("step", step.index());
-        n.put("content", step.losses().content());
-        n.put("style", step.losses().style());
-        n.put("tv", step.losses().tv());
-        n.put("total", step.losses().total());
-        n.put("seconds", step.seconds());
+        n.put("step", index);
+        n.put("content", losses.content());
+        n.put("style", losses.style());
+        n.put("tv", losses.tv());
+        n.put("total", losses.total());
+        n.put("seconds", seconds);
         try {
             log.write(json.writeValueAsString(n));
             log.newLine();
@@ -311,6 +400,14 @@ final class RunCommand implements Callable<Integer> {
         planned.add(new OutputPreflight.Planned(output, OutputPreflight.imageBytes(wh[0], wh[1]), "output image"));
         if (logJson != null) planned.add(new OutputPreflight.Planned(logJson, 200L * (steps + 1), "--log-json log"));
         if (plot != null) planned.add(new OutputPreflight.Planned(plot, 512 * 1024, "--plot image"));
+        Path checkpointDir = checkpoint != null ? checkpoint : resume;
+        if (checkpointDir != null) {
+            // The image and the optimizer's arrays as float32 (Adam: 2; L-BFGS: up to 100 curvature pairs and 3 more),
+            // twice: a new checkpoint is complete before the old one is deleted.
+            long arrays = 1 + (optimizer.equalsIgnoreCase("adam") ? 2 : 3 + 2 * 100);
+            Path target = Files.isDirectory(checkpointDir) ? checkpointDir.resolve("CURRENT") : checkpointDir;
+            planned.add(new OutputPreflight.Planned(target, 2 * arrays * 12L * wh[0] * wh[1] + 64 * 1024, "checkpoint"));
+        }
         return planned;
     }
 

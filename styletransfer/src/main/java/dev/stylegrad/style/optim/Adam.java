@@ -67,27 +67,30 @@ public final class Adam implements Optimizer {
         return evaluations;
     }
 
+    /** {@code t}, {@code evaluations}, and {@code m}, {@code v} once the first step allocated them. */
     @Override
     public Map<String, Object> state() {
         Map<String, Object> s = new HashMap<>();
         s.put("t", t);
         s.put("evaluations", evaluations);
-        if (m != null) {
-            s.put("m", m.dup());
-            s.put("v", v.dup());
+        if (m != null) { // the gradient buffer is scratch: every step overwrites it before reading
+            s.put("m", MemoryScope.outside(m::dup));
+            s.put("v", MemoryScope.outside(v::dup));
         }
         return s;
     }
 
     @Override
     public void restore(Map<String, Object> state) {
-        t = ((Number) state.get("t")).longValue();
-        evaluations = ((Number) state.getOrDefault("evaluations", t)).longValue();
-        INDArray sm = (INDArray) state.get("m");
-        if (sm != null) {
+        t = StateMaps.number(state, "adam", "t").longValue();
+        evaluations = StateMaps.number(state, "adam", "evaluations").longValue();
+        if (state.containsKey("m")) {
+            INDArray sm = StateMaps.array(state, "adam", "m"), sv = StateMaps.array(state, "adam", "v");
             allocate(sm);
             m.assign(sm);
-            v.assign((INDArray) state.get("v"));
+            v.assign(sv);
+        } else {
+            m = v = grad = null; // not started yet: the first step allocates zeros
         }
     }
 

@@ -272,50 +272,78 @@ public final class Lbfgs implements Optimizer {
         return converged;
     }
 
+    /**
+     * Everything the next iteration reads: counters, {@code hDiag}, the convergence flag, the curvature pairs with their
+     * rho (oldest first), the previous iterate and gradient, and the gradient and losses at the current iterate (which
+     * a line search leaves evaluated, so a resumed run need not evaluate again). The direction and the line-search
+     * bests are rebuilt by every iteration before use, so they are left out.
+     */
     @Override
     public Map<String, Object> state() {
         Map<String, Object> s = new HashMap<>();
         s.put("iterations", iterations);
         s.put("evaluations", evaluations);
         s.put("hDiag", hDiag);
+        s.put("converged", converged);
+        s.put("haveCurrent", haveCurrent);
+        if (haveCurrent) {
+            s.put("currentContent", current.content());
+            s.put("currentStyle", current.style());
+            s.put("currentTv", current.tv());
+            s.put("currentTotal", current.total());
+        }
         if (g != null) {
-            s.put("gPrev", gPrev.dup());
-            s.put("xPrev", xPrev.dup());
-            int i = 0;
-            Double[] rs = rhos.toArray(new Double[0]);
-            for (INDArray[] pair : pairs) {
-                s.put("s" + i, pair[0].dup());
-                s.put("y" + i, pair[1].dup());
-                s.put("rho" + i, rs[i]);
-                i++;
-            }
-            s.put("pairs", i);
+            MemoryScope.outside(() -> {
+                s.put("g", g.dup());
+                s.put("gPrev", gPrev.dup());
+                s.put("xPrev", xPrev.dup());
+                int i = 0;
+                Double[] rs = rhos.toArray(new Double[0]);
+                for (INDArray[] pair : pairs) {
+                    s.put("s" + i, pair[0].dup());
+                    s.put("y" + i, pair[1].dup());
+                    s.put("rho" + i, rs[i]);
+                    i++;
+                }
+                s.put("pairs", (long) i);
+                return null;
+            });
         }
         return s;
     }
 
     @Override
     public void restore(Map<String, Object> state) {
-        iterations = ((Number) state.get("iterations")).longValue();
-        evaluations = ((Number) state.get("evaluations")).longValue();
-        hDiag = ((Number) state.get("hDiag")).doubleValue();
+        iterations = StateMaps.number(state, "lbfgs", "iterations").longValue();
+        evaluations = StateMaps.number(state, "lbfgs", "evaluations").longValue();
+        hDiag = StateMaps.number(state, "lbfgs", "hDiag").doubleValue();
+        converged = StateMaps.bool(state, "lbfgs", "converged");
+        haveCurrent = StateMaps.bool(state, "lbfgs", "haveCurrent");
+        current = !haveCurrent ? null : new Objective.Evaluation(StateMaps.number(state, "lbfgs", "currentContent").doubleValue(),
+                StateMaps.number(state, "lbfgs", "currentStyle").doubleValue(), StateMaps.number(state, "lbfgs", "currentTv").doubleValue(),
+                StateMaps.number(state, "lbfgs", "currentTotal").doubleValue());
         pairs.clear();
         rhos.clear();
-        haveCurrent = false;
-        if (state.containsKey("gPrev")) {
-            INDArray gp = (INDArray) state.get("gPrev");
-            allocate(gp);
-            gPrev.assign(gp);
-            xPrev.assign((INDArray) state.get("xPrev"));
-            int n = ((Number) state.get("pairs")).intValue();
-            for (int i = 0; i < n; i++) {
-                INDArray s = MemoryScope.outside(() -> gp.ulike());
-                INDArray y = MemoryScope.outside(() -> gp.ulike());
-                s.assign((INDArray) state.get("s" + i));
-                y.assign((INDArray) state.get("y" + i));
-                pairs.addLast(new INDArray[] {s, y});
-                rhos.addLast(((Number) state.get("rho" + i)).doubleValue());
-            }
+        spare.clear();
+        if (!state.containsKey("g")) {
+            g = null; // not started yet: the first step allocates and evaluates
+            haveCurrent = false;
+            return;
+        }
+        INDArray sg = StateMaps.array(state, "lbfgs", "g");
+        allocate(sg);
+        g.assign(sg);
+        gPrev.assign(StateMaps.array(state, "lbfgs", "gPrev"));
+        xPrev.assign(StateMaps.array(state, "lbfgs", "xPrev"));
+        int n = StateMaps.number(state, "lbfgs", "pairs").intValue();
+        if (n < 0 || n > history) throw new IllegalArgumentException("lbfgs state: " + n + " curvature pairs, expected 0.." + history);
+        for (int i = 0; i < n; i++) {
+            INDArray si = StateMaps.array(state, "lbfgs", "s" + i), yi = StateMaps.array(state, "lbfgs", "y" + i);
+            INDArray[] pair = MemoryScope.outside(() -> new INDArray[] {sg.ulike(), sg.ulike()});
+            pair[0].assign(si);
+            pair[1].assign(yi);
+            pairs.addLast(pair);
+            rhos.addLast(StateMaps.number(state, "lbfgs", "rho" + i).doubleValue());
         }
     }
 

@@ -14,10 +14,17 @@ public interface Optimizer {
     /** Function evaluations so far (one per step for Adam, one or more for L-BFGS). */
     long evaluations();
 
-    /** The optimizer's state as named arrays and scalars, for checkpoints. Arrays are copies. */
+    /**
+     * The optimizer's state for checkpoints: named {@code INDArray}s (copies) and scalars ({@code Long}, {@code Double},
+     * {@code Boolean}). It is complete: a fresh optimizer given it by {@link #restore} continues bit-identically to the
+     * one it came from. Buffers that every step overwrites before reading (gradient scratch) are left out.
+     */
     Map<String, Object> state();
 
-    /** Restores a state returned by {@link #state()} (for the same parameter shape). */
+    /**
+     * Restores a state returned by {@link #state()} (for the same parameter shape). Numbers may come back as any
+     * {@link Number} type (a JSON round trip turns Long into Integer, say).
+     */
     void restore(Map<String, Object> state);
 
     /** True once the optimizer has stopped making progress (a vanishing gradient); further steps change nothing. */
