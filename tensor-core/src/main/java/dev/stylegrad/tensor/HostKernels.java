@@ -40,7 +40,7 @@ final class HostKernels {
      * and NIO buffers are int-indexed (arrays beyond 2^31 elements would not fit). Unsafe is null if the JDK hides
      * it; supports() is then false and callers keep libnd4j's ops.
      */
-    private static final sun.misc.Unsafe U = unsafe();
+    static final sun.misc.Unsafe U = unsafe(); // package-private: Winograd3x3's transforms use the same access
     private static final long F = 4, D = 8; // element sizes in bytes
 
     /** Arrays below this many elements run on the calling thread: handing work to the pool costs more than it saves. */
@@ -108,7 +108,7 @@ final class HostKernels {
      * the whole underlying buffer positioned at the offset), so the offset must not be added again.
      * HostKernelsTest's offset-view tests pin this down.
      */
-    private static long address(INDArray a) {
+    static long address(INDArray a) {
         if (a.isEmpty() || a.length() == 0) return 0;
         if (a.data().length() < a.length()) {
             throw new IllegalStateException("HostKernels: buffer of " + a.data().length() + " elements is shorter than array "

@@ -1,0 +1,106 @@
+package dev.stylegrad.tensor;
+
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Winograd F(2×2, 3×3) weight transforms {@code U = G g Gᵀ}, computed once per weight array and cached.
+ *
+ * <p>Why a cache: VGG's weights are frozen constants used by every step, and the transform of conv4/5 (512×512) is
+ * 16 MB of scattered writes, a few ms per call. The cache is keyed by the array's identity (INDArray.equals compares
+ * values) and holds it weakly, so a transform lives exactly as long as its weight array.
+ *
+ * <p>Assumption: a cached weight array is never modified in place. Stylegrad only runs Winograd for frozen weights of
+ * the forward/input-gradient path, and nothing writes into them; code that does update weights in place must call
+ * {@link #forget} afterwards.
+ */
+final class WinogradWeights {
+    private WinogradWeights() {}
+
+    private static final Map<Key, INDArray> CACHE = new HashMap<>();
+    private static final ReferenceQueue<INDArray> CLEARED = new ReferenceQueue<>();
+
+    /** U [16, O, C] for OIHW weights [O, C, 3, 3], position p = 4·i + j of the 4×4 transform; from the cache if present. */
+    static synchronized INDArray of(INDArray weight) {
+        expunge();
+        INDArray u = CACHE.get(new Key(weight, null));
+        if (u == null) {
+            u = MemoryScope.outside(() -> transform(weight)); // long-lived: must not come from a step's pool
+            CACHE.put(new Key(weight, CLEARED), u);
+        }
+        return u;
+    }
+
+    /** Drops the cached transform of {@code weight} (after modifying it in place). */
+    static synchronized void forget(INDArray weight) {
+        CACHE.remove(new Key(weight, null));
+    }
+
+    /** Whether a transform of {@code weight} is cached (for tests). */
+    static synchronized boolean contains(INDArray weight) {
+        return CACHE.containsKey(new Key(weight, null));
+    }
+
+    private static void expunge() {
+        for (Object k; (k = CLEARED.poll()) != null; ) CACHE.remove(k);
+    }
+
+    /*
+     * G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Gg is applied to the kernel's columns, then (Gg)Gᵀ to the rows,
+     * in double (exact up to the final rounding for float32 weights: only halvings and three-term sums).
+     */
+    static INDArray transform(INDArray weight) {
+        long o = weight.size(0), c = weight.size(1);
+        if (weight.rank() != 4 || weight.size(2) != 3 || weight.size(3) != 3) {
+            throw new IllegalArgumentException("Winograd3x3: weights must be [O, C, 3, 3], but are " + Shapes.format(weight.shape()));
+        }
+        double[] g = weight.dup('c').data().asDouble(); // heap copy: C·O·9 values, read once
+        double[] u = new double[(int) Math.multiplyExact(16, Math.multiplyExact(o, c))];
+        long plane = o * c;
+        double[] gg = new double[12];
+        for (int k = 0; k < plane; k++) {
+            int b = 9 * k;
+            for (int s = 0; s < 3; s++) {
+                double g0 = g[b + s], g1 = g[b + 3 + s], g2 = g[b + 6 + s];
+                gg[s] = g0;
+                gg[3 + s] = 0.5 * (g0 + g1 + g2);
+                gg[6 + s] = 0.5 * (g0 - g1 + g2);
+                gg[9 + s] = g2;
+            }
+            for (int i = 0; i < 4; i++) {
+                double e0 = gg[3 * i], e1 = gg[3 * i + 1], e2 = gg[3 * i + 2];
+                u[(int) ((4 * i) * plane + k)] = e0;
+                u[(int) ((4 * i + 1) * plane + k)] = 0.5 * (e0 + e1 + e2);
+                u[(int) ((4 * i + 2) * plane + k)] = 0.5 * (e0 - e1 + e2);
+                u[(int) ((4 * i + 3) * plane + k)] = e2;
+            }
+        }
+        return org.nd4j.linalg.factory.Nd4j.createFromArray(u).reshape('c', 16, o, c).castTo(weight.dataType());
+    }
+
+    /** A weak reference compared by referent identity; a cleared key equals only itself. */
+    private static final class Key extends WeakReference<INDArray> {
+        private final int hash;
+
+        Key(INDArray referent, ReferenceQueue<INDArray> queue) {
+            super(referent, queue);
+            hash = System.identityHashCode(referent);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (this == other) return true;
+            if (!(other instanceof Key k)) return false;
+            INDArray mine = get();
+            return mine != null && mine == k.get();
+        }
+    }
+}
