@@ -367,7 +367,7 @@ final class HostKernels {
 
     /** Work on the half-open range [from, to) of some unit (elements or output rows). */
     @FunctionalInterface
-    private interface RangeTask {
+    interface RangeTask {
         void run(long from, long to);
     }
 
@@ -382,7 +382,7 @@ final class HostKernels {
      * {@code maxMasterThreads}): the calling thread does the first chunk, the shared pool the others, and the call
      * returns when all are done. {@code elements} (the array size) decides whether splitting is worth it.
      */
-    private static void parallel(long units, long elements, RangeTask task) {
+    static void parallel(long units, long elements, RangeTask task) {
         int threads = Integer.getInteger("stylegrad.hostThreads", 1);
         int chunks = (int) Math.min(threads, units);
         if (chunks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {

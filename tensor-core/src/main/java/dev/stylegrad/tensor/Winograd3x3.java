@@ -26,9 +26,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code P U_{oc} P}: position (i, j) of it is position (π(i), π(j)) of U, transposed. So the gradient reuses the
  * cached U: V's positions are stored permuted and the GEMM transposes U (no second cache).
  *
- * <p>Numerics (measured by Winograd3x3Test against libnd4j's direct convolution, random normal data, C = 20..): the
- * transforms only add, subtract and halve, so the error is that of a float32 GEMM over 4·C terms plus a few
- * roundings: about 1e-6 of max |out| in float32 (direct convolution: similar), ~1e-15 in float64.
+ * <p>Threads: the transforms split channels over {@link HostKernels#parallel} (stylegrad.hostThreads, one by
+ * default, for the reason given there); the GEMMs use libnd4j's threads.
+ *
+ * <p>Numerics: the transforms only add, subtract and halve, so the error is about that of the GEMM. Measured
+ * (Winograd3x3Test, 256→256 at 16×16, He-scaled normal data, against a float64 reference): max error / max |out| =
+ * 6.6e-7 in float32, vs 1.9e-6 for libnd4j's direct float32 convolution; ~1e-15 in float64.
  */
 final class Winograd3x3 {
     private Winograd3x3() {}
@@ -106,31 +109,42 @@ final class Winograd3x3 {
         try {
             long inAddr = HostKernels.address(in), outAddr = HostKernels.address(out), sAddr = HostKernels.address(scratch);
             boolean f = type == DataType.FLOAT;
-            Transforms t = new Transforms(h, w, tW, f);
-            for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-                long r1 = Math.min(rows, r0 + rowsPerChunk), tiles = (r1 - r0) * tW;
+            for (long chunk = 0; chunk < rows; chunk += rowsPerChunk) {
+                long r0 = chunk, r1 = Math.min(rows, r0 + rowsPerChunk), tiles = (r1 - r0) * tW;
                 INDArray v = view(scratch, 0, 16, cin, tiles), m = view(scratch, 16 * cin * tiles, 16, cout, tiles);
                 long vAddr = sAddr, mAddr = sAddr + 16 * cin * tiles * elt;
                 long[] vPlanes = planeOffsets(slot, cin * tiles * elt), mPlanes = planeOffsets(slot, cout * tiles * elt);
-                for (long c = 0; c < cin; c++) {
-                    for (long r = r0; r < r1; r++) {
-                        long n = r / tH, ty = r - n * tH;
-                        long plane = inAddr + (n * cin + c) * h * w * elt;
-                        long dst = vAddr + (c * tiles + (r - r0) * tW) * elt;
-                        t.input(plane, (int) ty, dst, vPlanes);
+                HostKernels.parallel(cin, cin * tiles * 16, (c0, c1) -> {
+                    Transforms t = new Transforms(h, w, tW, f);
+                    long block = t.rowsPerBlock;
+                    for (long c = c0; c < c1; c++) {
+                        for (long rb = r0; rb < r1; rb += block) {
+                            long re = Math.min(r1, rb + block);
+                            for (long r = rb; r < re; r++) {
+                                long n = r / tH;
+                                t.inputRow(inAddr + (n * cin + c) * h * w * elt, (int) (r - n * tH), (int) (r - rb) * tW);
+                            }
+                            t.storeInput(vAddr + (c * tiles + (rb - r0) * tW) * elt, vPlanes, (int) (re - rb) * tW);
+                        }
                     }
-                }
+                });
                 Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(u, v).addOutputs(m)
                         .addIntegerArguments(transposeU ? 1 : 0, 0, 0).build());
-                for (long k = 0; k < cout; k++) {
-                    double b = bias == null ? 0 : bias[(int) k];
-                    for (long r = r0; r < r1; r++) {
-                        long n = r / tH, ty = r - n * tH;
-                        long plane = outAddr + (n * cout + k) * h * w * elt;
-                        long src = mAddr + (k * tiles + (r - r0) * tW) * elt;
-                        t.output(src, mPlanes, b, plane, (int) ty);
+                HostKernels.parallel(cout, cout * tiles * 16, (k0, k1) -> {
+                    Transforms t = new Transforms(h, w, tW, f);
+                    long block = t.rowsPerBlock;
+                    for (long k = k0; k < k1; k++) {
+                        double b = bias == null ? 0 : bias[(int) k];
+                        for (long rb = r0; rb < r1; rb += block) {
+                            long re = Math.min(r1, rb + block);
+                            t.loadOutput(mAddr + (k * tiles + (rb - r0) * tW) * elt, mPlanes, (int) (re - rb) * tW);
+                            for (long r = rb; r < re; r++) {
+                                long n = r / tH;
+                                t.outputRow((int) (r - rb) * tW, b, outAddr + (n * cout + k) * h * w * elt, (int) (r - n * tH));
+                            }
+                        }
                     }
-                }
+                });
             }
         } finally {
             Reference.reachabilityFence(in);
@@ -154,57 +168,86 @@ final class Winograd3x3 {
     }
 
     /**
-     * The per-tile-row transforms, with heap row buffers: input rows are copied (zero-padded: column 0 and columns
-     * past w stay 0, missing rows are all 0) so the tile loop needs no bounds checks, and output rows are assembled
-     * and then copied, so an odd last column or row is simply cropped.
+     * The transforms, one tile row at a time, through heap staging arrays. Input rows are copied in zero-padded
+     * (column 0 and columns past w stay 0, missing rows are all 0), so the tile loop needs no bounds checks; output
+     * rows are assembled and copied out, so an odd last column or row is simply cropped.
+     *
+     * <p>Why staging for V and M too: their 16 position planes lie C·tiles elements apart, a multiple of 4 KiB at
+     * VGG's power-of-two widths, so 16 interleaved streams all fall into the same L1 sets. Writing them tile by tile
+     * cost 43 ns per channel-tile (measured, float32); 16 heap arrays filled and then copied in bulk, a few rows at a
+     * time, avoid the conflicts.
      */
     private static final class Transforms {
         private static final sun.misc.Unsafe U = HostKernels.U;
+        private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class), DOUBLE_BASE = U.arrayBaseOffset(double[].class);
+        /** Tiles staged per bulk copy: 16 planes of this many elements stay in L1/L2. */
+        private static final int STAGED_TILES = 256;
+
+        final int rowsPerBlock;
         private final int h, w, tW;
         private final boolean f;
-        private final long elt;
-        private final float[][] inF, outF;
-        private final double[][] inD, outD;
+        private final float[][] inF, outF, stageF, quadF;
+        private final double[][] inD, outD, stageD;
 
         Transforms(int h, int w, int tW, boolean f) {
             this.h = h;
             this.w = w;
             this.tW = tW;
             this.f = f;
-            this.elt = f ? 4 : 8;
-            int padded = 2 * tW + 2;
+            this.rowsPerBlock = Math.max(1, STAGED_TILES / tW);
+            int padded = 2 * tW + 2, staged = rowsPerBlock * tW;
             inF = f ? new float[4][padded] : null;
             outF = f ? new float[2][2 * tW] : null;
+            stageF = f ? new float[16][staged] : null;
+            quadF = f ? new float[4][tW] : null;
             inD = f ? null : new double[4][padded];
             outD = f ? null : new double[2][2 * tW];
+            stageD = f ? null : new double[16][staged];
         }
 
-        /** V at {@code dst} + planes[p] + 4·tx bytes… for the tiles of tile row ty of one channel plane. */
-        void input(long plane, int ty, long dst, long[] planes) {
+        /** Transforms tile row ty of the channel plane at {@code plane} into the staging arrays at tile {@code at}. */
+        void inputRow(long plane, int ty, int at) {
             for (int k = 0; k < 4; k++) {
                 int y = 2 * ty - 1 + k;
+                boolean inside = y >= 0 && y < h;
                 if (f) {
-                    if (y >= 0 && y < h) U.copyMemory(null, plane + (long) y * w * 4, inF[k], FLOAT_BASE + 4, (long) w * 4);
+                    if (inside) U.copyMemory(null, plane + (long) y * w * 4, inF[k], FLOAT_BASE + 4, (long) w * 4);
                     else Arrays.fill(inF[k], 0f);
                 } else {
-                    if (y >= 0 && y < h) U.copyMemory(null, plane + (long) y * w * 8, inD[k], DOUBLE_BASE + 8, (long) w * 8);
+                    if (inside) U.copyMemory(null, plane + (long) y * w * 8, inD[k], DOUBLE_BASE + 8, (long) w * 8);
                     else Arrays.fill(inD[k], 0d);
                 }
             }
-            if (f) inputF(dst, planes);
-            else inputD(dst, planes);
+            if (f) inputF(at);
+            else inputD(at);
         }
 
-        /** Output tile row ty of one channel plane from M at {@code src} + planes[p], plus {@code bias}. */
-        void output(long src, long[] planes, double bias, long plane, int ty) {
+        /** Copies {@code tiles} staged tiles of each position p to {@code dst + planes[p]}. */
+        void storeInput(long dst, long[] planes, int tiles) {
+            for (int p = 0; p < 16; p++) {
+                if (f) U.copyMemory(stageF[p], FLOAT_BASE, null, dst + planes[p], tiles * 4L);
+                else U.copyMemory(stageD[p], DOUBLE_BASE, null, dst + planes[p], tiles * 8L);
+            }
+        }
+
+        /** Copies {@code tiles} tiles of each position p from {@code src + planes[p]} into the staging arrays. */
+        void loadOutput(long src, long[] planes, int tiles) {
+            for (int p = 0; p < 16; p++) {
+                if (f) U.copyMemory(null, src + planes[p], stageF[p], FLOAT_BASE, tiles * 4L);
+                else U.copyMemory(null, src + planes[p], stageD[p], DOUBLE_BASE, tiles * 8L);
+            }
+        }
+
+        /** Output tile row ty of the channel plane at {@code plane} from the staged tiles at {@code at}, plus bias. */
+        void outputRow(int at, double bias, long plane, int ty) {
             int y = 2 * ty;
-            long rowBytes = (long) w * elt;
+            long rowBytes = (long) w * (f ? 4 : 8);
             if (f) {
-                outputF(src, planes, (float) bias);
+                outputF(at, (float) bias);
                 U.copyMemory(outF[0], FLOAT_BASE, null, plane + y * rowBytes, rowBytes);
                 if (y + 1 < h) U.copyMemory(outF[1], FLOAT_BASE, null, plane + (y + 1) * rowBytes, rowBytes);
             } else {
-                outputD(src, planes, bias);
+                outputD(at, bias);
                 U.copyMemory(outD[0], DOUBLE_BASE, null, plane + y * rowBytes, rowBytes);
                 if (y + 1 < h) U.copyMemory(outD[1], DOUBLE_BASE, null, plane + (y + 1) * rowBytes, rowBytes);
             }
@@ -215,98 +258,101 @@ final class Winograd3x3 {
          * four rows, the row pass the four columns. Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; Y = Aᵀ M A likewise.
          */
 
-        private void inputF(long dst, long[] p) {
+        private void inputF(int at) {
             float[] a = inF[0], b = inF[1], c = inF[2], d = inF[3];
+            float[][] v = stageF;
             for (int tx = 0; tx < tW; tx++) {
-                int x = 2 * tx;
-                long o = dst + tx * 4L;
+                int x = 2 * tx, i = at + tx;
                 float t00 = a[x] - c[x], t01 = a[x + 1] - c[x + 1], t02 = a[x + 2] - c[x + 2], t03 = a[x + 3] - c[x + 3];
                 float t10 = b[x] + c[x], t11 = b[x + 1] + c[x + 1], t12 = b[x + 2] + c[x + 2], t13 = b[x + 3] + c[x + 3];
                 float t20 = c[x] - b[x], t21 = c[x + 1] - b[x + 1], t22 = c[x + 2] - b[x + 2], t23 = c[x + 3] - b[x + 3];
                 float t30 = b[x] - d[x], t31 = b[x + 1] - d[x + 1], t32 = b[x + 2] - d[x + 2], t33 = b[x + 3] - d[x + 3];
-                U.putFloat(o + p[0], t00 - t02);
-                U.putFloat(o + p[1], t01 + t02);
-                U.putFloat(o + p[2], t02 - t01);
-                U.putFloat(o + p[3], t01 - t03);
-                U.putFloat(o + p[4], t10 - t12);
-                U.putFloat(o + p[5], t11 + t12);
-                U.putFloat(o + p[6], t12 - t11);
-                U.putFloat(o + p[7], t11 - t13);
-                U.putFloat(o + p[8], t20 - t22);
-                U.putFloat(o + p[9], t21 + t22);
-                U.putFloat(o + p[10], t22 - t21);
-                U.putFloat(o + p[11], t21 - t23);
-                U.putFloat(o + p[12], t30 - t32);
-                U.putFloat(o + p[13], t31 + t32);
-                U.putFloat(o + p[14], t32 - t31);
-                U.putFloat(o + p[15], t31 - t33);
+                v[0][i] = t00 - t02;
+                v[1][i] = t01 + t02;
+                v[2][i] = t02 - t01;
+                v[3][i] = t01 - t03;
+                v[4][i] = t10 - t12;
+                v[5][i] = t11 + t12;
+                v[6][i] = t12 - t11;
+                v[7][i] = t11 - t13;
+                v[8][i] = t20 - t22;
+                v[9][i] = t21 + t22;
+                v[10][i] = t22 - t21;
+                v[11][i] = t21 - t23;
+                v[12][i] = t30 - t32;
+                v[13][i] = t31 + t32;
+                v[14][i] = t32 - t31;
+                v[15][i] = t31 - t33;
             }
         }
 
-        private void inputD(long dst, long[] p) {
+        private void inputD(int at) {
             double[] a = inD[0], b = inD[1], c = inD[2], d = inD[3];
+            double[][] v = stageD;
             for (int tx = 0; tx < tW; tx++) {
-                int x = 2 * tx;
-                long o = dst + tx * 8L;
+                int x = 2 * tx, i = at + tx;
                 double t00 = a[x] - c[x], t01 = a[x + 1] - c[x + 1], t02 = a[x + 2] - c[x + 2], t03 = a[x + 3] - c[x + 3];
                 double t10 = b[x] + c[x], t11 = b[x + 1] + c[x + 1], t12 = b[x + 2] + c[x + 2], t13 = b[x + 3] + c[x + 3];
                 double t20 = c[x] - b[x], t21 = c[x + 1] - b[x + 1], t22 = c[x + 2] - b[x + 2], t23 = c[x + 3] - b[x + 3];
                 double t30 = b[x] - d[x], t31 = b[x + 1] - d[x + 1], t32 = b[x + 2] - d[x + 2], t33 = b[x + 3] - d[x + 3];
-                U.putDouble(o + p[0], t00 - t02);
-                U.putDouble(o + p[1], t01 + t02);
-                U.putDouble(o + p[2], t02 - t01);
-                U.putDouble(o + p[3], t01 - t03);
-                U.putDouble(o + p[4], t10 - t12);
-                U.putDouble(o + p[5], t11 + t12);
-                U.putDouble(o + p[6], t12 - t11);
-                U.putDouble(o + p[7], t11 - t13);
-                U.putDouble(o + p[8], t20 - t22);
-                U.putDouble(o + p[9], t21 + t22);
-                U.putDouble(o + p[10], t22 - t21);
-                U.putDouble(o + p[11], t21 - t23);
-                U.putDouble(o + p[12], t30 - t32);
-                U.putDouble(o + p[13], t31 + t32);
-                U.putDouble(o + p[14], t32 - t31);
-                U.putDouble(o + p[15], t31 - t33);
+                v[0][i] = t00 - t02;
+                v[1][i] = t01 + t02;
+                v[2][i] = t02 - t01;
+                v[3][i] = t01 - t03;
+                v[4][i] = t10 - t12;
+                v[5][i] = t11 + t12;
+                v[6][i] = t12 - t11;
+                v[7][i] = t11 - t13;
+                v[8][i] = t20 - t22;
+                v[9][i] = t21 + t22;
+                v[10][i] = t22 - t21;
+                v[11][i] = t21 - t23;
+                v[12][i] = t30 - t32;
+                v[13][i] = t31 + t32;
+                v[14][i] = t32 - t31;
+                v[15][i] = t31 - t33;
             }
         }
 
-        private void outputF(long src, long[] p, float bias) {
+        private void outputF(int at, float bias) {
+            float[][] m = stageF, q = quadF;
+            float[] q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+            float[] m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
+            float[] m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
+            for (int tx = 0; tx < tW; tx++) { // unit stride everywhere: C2 vectorizes it
+                int i = at + tx;
+                float s0 = m0[i] + m4[i] + m8[i], s1 = m1[i] + m5[i] + m9[i];
+                float s2 = m2[i] + m6[i] + m10[i], s3 = m3[i] + m7[i] + m11[i];
+                float r0 = m4[i] - m8[i] - m12[i], r1 = m5[i] - m9[i] - m13[i];
+                float r2 = m6[i] - m10[i] - m14[i], r3 = m7[i] - m11[i] - m15[i];
+                q0[tx] = s0 + s1 + s2 + bias;
+                q1[tx] = s1 - s2 - s3 + bias;
+                q2[tx] = r0 + r1 + r2 + bias;
+                q3[tx] = r1 - r2 - r3 + bias;
+            }
             float[] y0 = outF[0], y1 = outF[1];
-            for (int tx = 0; tx < tW; tx++) {
-                long s = src + tx * 4L;
-                float m0 = U.getFloat(s + p[0]), m1 = U.getFloat(s + p[1]), m2 = U.getFloat(s + p[2]), m3 = U.getFloat(s + p[3]);
-                float m4 = U.getFloat(s + p[4]), m5 = U.getFloat(s + p[5]), m6 = U.getFloat(s + p[6]), m7 = U.getFloat(s + p[7]);
-                float m8 = U.getFloat(s + p[8]), m9 = U.getFloat(s + p[9]), m10 = U.getFloat(s + p[10]), m11 = U.getFloat(s + p[11]);
-                float m12 = U.getFloat(s + p[12]), m13 = U.getFloat(s + p[13]), m14 = U.getFloat(s + p[14]), m15 = U.getFloat(s + p[15]);
-                float s0 = m0 + m4 + m8, s1 = m1 + m5 + m9, s2 = m2 + m6 + m10, s3 = m3 + m7 + m11;
-                float r0 = m4 - m8 - m12, r1 = m5 - m9 - m13, r2 = m6 - m10 - m14, r3 = m7 - m11 - m15;
-                int x = 2 * tx;
-                y0[x] = s0 + s1 + s2 + bias;
-                y0[x + 1] = s1 - s2 - s3 + bias;
-                y1[x] = r0 + r1 + r2 + bias;
-                y1[x + 1] = r1 - r2 - r3 + bias;
+            for (int tx = 0; tx < tW; tx++) { // interleave the tiles' two columns
+                y0[2 * tx] = q0[tx];
+                y0[2 * tx + 1] = q1[tx];
+                y1[2 * tx] = q2[tx];
+                y1[2 * tx + 1] = q3[tx];
             }
         }
 
-        private void outputD(long src, long[] p, double bias) {
+        private void outputD(int at, double bias) {
             double[] y0 = outD[0], y1 = outD[1];
+            double[][] m = stageD;
             for (int tx = 0; tx < tW; tx++) {
-                long s = src + tx * 8L;
-                double m0 = U.getDouble(s + p[0]), m1 = U.getDouble(s + p[1]), m2 = U.getDouble(s + p[2]), m3 = U.getDouble(s + p[3]);
-                double m4 = U.getDouble(s + p[4]), m5 = U.getDouble(s + p[5]), m6 = U.getDouble(s + p[6]), m7 = U.getDouble(s + p[7]);
-                double m8 = U.getDouble(s + p[8]), m9 = U.getDouble(s + p[9]), m10 = U.getDouble(s + p[10]), m11 = U.getDouble(s + p[11]);
-                double m12 = U.getDouble(s + p[12]), m13 = U.getDouble(s + p[13]), m14 = U.getDouble(s + p[14]), m15 = U.getDouble(s + p[15]);
-                double s0 = m0 + m4 + m8, s1 = m1 + m5 + m9, s2 = m2 + m6 + m10, s3 = m3 + m7 + m11;
-                double r0 = m4 - m8 - m12, r1 = m5 - m9 - m13, r2 = m6 - m10 - m14, r3 = m7 - m11 - m15;
-                int x = 2 * tx;
+                int i = at + tx, x = 2 * tx;
+                double s0 = m[0][i] + m[4][i] + m[8][i], s1 = m[1][i] + m[5][i] + m[9][i];
+                double s2 = m[2][i] + m[6][i] + m[10][i], s3 = m[3][i] + m[7][i] + m[11][i];
+                double r0 = m[4][i] - m[8][i] - m[12][i], r1 = m[5][i] - m[9][i] - m[13][i];
+                double r2 = m[6][i] - m[10][i] - m[14][i], r3 = m[7][i] - m[11][i] - m[15][i];
                 y0[x] = s0 + s1 + s2 + bias;
                 y0[x + 1] = s1 - s2 - s3 + bias;
                 y1[x] = r0 + r1 + r2 + bias;
                 y1[x + 1] = r1 - r2 - r3 + bias;
             }
         }
-
-        private static final long FLOAT_BASE = U.arrayBaseOffset(float[].class), DOUBLE_BASE = U.arrayBaseOffset(double[].class);
     }
 }
