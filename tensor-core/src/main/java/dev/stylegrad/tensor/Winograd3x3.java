@@ -18,8 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the GEMMs are ND4J's batched {@code matmul}.
  *
  * <p>Memory: tiles go in chunks of whole tile rows so that V and M together stay within {@link #SCRATCH_BYTES}; the
- * scratch is one pooled buffer ({@link MemoryScope}) of that exact size whenever chunking is needed, so every layer
- * of a step reuses the same buffer.
+ * scratch is one pooled buffer ({@link MemoryScope}) of exactly that size unless a call needs less than an eighth of
+ * it, so the layers of a step share one buffer instead of pooling one per shape.
  *
  * <p>Input gradient: it is the convolution of gradOut with the weights rotated 180° and O/C swapped. With J the
  * 3-element reversal and P the swap of rows 0 and 3 of the 4×3 G, G J = P G, so the rotated kernel's transform is
@@ -102,9 +102,9 @@ final class Winograd3x3 {
         long rows = in.size(0) * tH;                           // tile rows over the whole batch
         long bytesPerTileRow = 16 * (cin + cout) * tW * elt;
         long rowsPerChunk = Math.max(1, Math.min(rows, scratchBytes / bytesPerTileRow));
-        long scratchLength = rowsPerChunk < rows && scratchBytes / elt >= rowsPerChunk * bytesPerTileRow / elt
-                ? scratchBytes / elt                            // chunked: the one shared size (see class comment)
-                : rowsPerChunk * bytesPerTileRow / elt;
+        long needed = rowsPerChunk * bytesPerTileRow / elt, budget = scratchBytes / elt;
+        // One size for all but small calls, so that the layers of a step share one pooled buffer (see class comment).
+        long scratchLength = needed <= budget / 8 || needed > budget ? needed : budget;
         INDArray scratch = MemoryScope.allocate(type, scratchLength);
         try {
             long inAddr = HostKernels.address(in), outAddr = HostKernels.address(out), sAddr = HostKernels.address(scratch);
