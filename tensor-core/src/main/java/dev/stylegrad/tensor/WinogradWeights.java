@@ -1,10 +1,13 @@
 package dev.stylegrad.tensor;
 
+import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Winograd F(2×2, 3×3) weight transforms {@code U = G g Gᵀ}, computed once per weight array and cached.
@@ -50,21 +53,28 @@ final class WinogradWeights {
 
     /*
      * G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Gg is applied to the kernel's columns, then (Gg)Gᵀ to the rows,
-     * in double (exact up to the final rounding for float32 weights: only halvings and three-term sums).
+     * in double (exact up to the final rounding for float32 weights: only halvings and three-term sums). Native memory
+     * in and out, element by element: no heap copies, which would grow the Java heap (and the RSS) by 2-4x U at setup.
      */
     static INDArray transform(INDArray weight) {
-        long o = weight.size(0), c = weight.size(1);
         if (weight.rank() != 4 || weight.size(2) != 3 || weight.size(3) != 3) {
             throw new IllegalArgumentException("Winograd3x3: weights must be [O, C, 3, 3], but are " + Shapes.format(weight.shape()));
         }
-        double[] g = weight.dup('c').data().asDouble(); // heap copy: C·O·9 values, read once
-        double[] u = new double[(int) Math.multiplyExact(16, Math.multiplyExact(o, c))];
-        long plane = o * c;
-        double[] gg = new double[12];
-        for (int k = 0; k < plane; k++) {
-            int b = 9 * k;
+        INDArray w = HostKernels.supports(weight) ? weight : weight.dup('c');
+        if (!HostKernels.supports(w)) {
+            throw new IllegalArgumentException("Winograd3x3: weights must be float32/float64 on the CPU backend, but are "
+                    + w.dataType());
+        }
+        long o = w.size(0), c = w.size(1), plane = o * c;
+        INDArray u = Nd4j.createUninitialized(w.dataType(), 16, o, c);
+        boolean f = w.dataType() == DataType.FLOAT;
+        long elt = f ? 4 : 8, src = HostKernels.address(w), dst = HostKernels.address(u);
+        sun.misc.Unsafe mem = HostKernels.U;
+        double[] g = new double[9], gg = new double[12];
+        for (long k = 0; k < plane; k++) {
+            for (int i = 0; i < 9; i++) g[i] = f ? mem.getFloat(src + (9 * k + i) * 4) : mem.getDouble(src + (9 * k + i) * 8);
             for (int s = 0; s < 3; s++) {
-                double g0 = g[b + s], g1 = g[b + 3 + s], g2 = g[b + 6 + s];
+                double g0 = g[s], g1 = g[3 + s], g2 = g[6 + s];
                 gg[s] = g0;
                 gg[3 + s] = 0.5 * (g0 + g1 + g2);
                 gg[6 + s] = 0.5 * (g0 - g1 + g2);
@@ -72,13 +82,17 @@ final class WinogradWeights {
             }
             for (int i = 0; i < 4; i++) {
                 double e0 = gg[3 * i], e1 = gg[3 * i + 1], e2 = gg[3 * i + 2];
-                u[(int) ((4 * i) * plane + k)] = e0;
-                u[(int) ((4 * i + 1) * plane + k)] = 0.5 * (e0 + e1 + e2);
-                u[(int) ((4 * i + 2) * plane + k)] = 0.5 * (e0 - e1 + e2);
-                u[(int) ((4 * i + 3) * plane + k)] = e2;
+                double[] row = {e0, 0.5 * (e0 + e1 + e2), 0.5 * (e0 - e1 + e2), e2};
+                for (int j = 0; j < 4; j++) {
+                    long at = dst + ((4 * i + j) * plane + k) * elt;
+                    if (f) mem.putFloat(at, (float) row[j]);
+                    else mem.putDouble(at, row[j]);
+                }
             }
         }
-        return org.nd4j.linalg.factory.Nd4j.createFromArray(u).reshape('c', 16, o, c).castTo(weight.dataType());
+        Reference.reachabilityFence(w);
+        Reference.reachabilityFence(u);
+        return u;
     }
 
     /** A weak reference compared by referent identity; a cleared key equals only itself. */
