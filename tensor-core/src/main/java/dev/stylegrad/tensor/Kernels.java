@@ -77,15 +77,18 @@ public final class Kernels {
     /*
      * Winograd F(2x2, 3x3) for VGG's 3x3/s1/p1 convolutions on the CPU backend (Winograd3x3): 2.25x fewer multiplies
      * than oneDNN's direct convolution, which already runs near GEMM peak. Its transforms cost O((C + O)·H·W), the GEMMs
-     * O(C·O·H·W), so it only wins with enough channels. Measured (direct vs Winograd interleaved, 512² input, 2 cores,
-     * quiet machine, forward / input gradient): 1.0-1.7x faster for min(C, O) >= 256 (conv3_2 .. conv5_1), break-even
-     * at conv2_2 and conv3_1 (128), 0.6-0.75x at conv1_2 and conv2_1 (64). -Dstylegrad.winograd=false turns it off.
+     * O(C·O·H·W), and small images make small GEMMs, so it only wins on wide layers with enough pixels. Measured
+     * (direct vs Winograd interleaved, 2 cores, quiet machine, forward / input gradient): 1.1-1.3x at conv4_2 (512->512,
+     * 32x32) and 1.3-1.7x at 64x64; 0.97-1.05x at conv3_2 (256->256, 64x64); 0.5-0.8x at every layer with fewer
+     * channels or at 16x16 (conv5_1 for a 256² image). Hence the thresholds below.
      */
-    static final int WINOGRAD_MIN_CHANNELS = 256;
+    static final int WINOGRAD_MIN_CHANNELS = 512;
+    static final long WINOGRAD_MIN_PIXELS = 32 * 32;
 
     private static boolean useWinograd(INDArray input, INDArray weight, Conv2dSpec spec) {
         return Math.min(weight.size(0), weight.size(1)) >= WINOGRAD_MIN_CHANNELS
-                && !"false".equals(System.getProperty("stylegrad.winograd")) && Winograd3x3.supports(input, weight, spec);
+                && input.size(2) * input.size(3) >= WINOGRAD_MIN_PIXELS
+                && Winograd3x3.enabled() && Winograd3x3.supports(input, weight, spec);
     }
 
     /**

@@ -52,6 +52,11 @@ final class Winograd3x3 {
         }
     }
 
+    /** Whether {@link Kernels} may pick this path: system property stylegrad.winograd (true unless "false"). */
+    static boolean enabled() {
+        return !"false".equals(System.getProperty("stylegrad.winograd"));
+    }
+
     /** True iff these arrays can take the host path (CPU backend, float32/float64, c-order) and the spec is 3×3/s1/p1. */
     static boolean supports(INDArray input, INDArray weight, Conv2dSpec spec) {
         return spec.equals(Conv2dSpec.SAME_3X3) && weight.rank() == 4 && weight.size(2) == 3 && weight.size(3) == 3
