@@ -80,7 +80,8 @@ public final class Kernels {
      * O(C·O·H·W), and small images make small GEMMs, so it only wins on wide layers with enough pixels. Measured
      * (direct vs Winograd interleaved, 2 cores, quiet machine, forward / input gradient): 1.1-1.3x at conv4_2 (512->512,
      * 32x32) and 1.3-1.7x at 64x64; 0.97-1.05x at conv3_2 (256->256, 64x64); 0.5-0.8x at every layer with fewer
-     * channels or at 16x16 (conv5_1 for a 256² image). Hence the thresholds below.
+     * channels or at 16x16 (conv5_1 for a 256² image). Hence the thresholds below. Off unless -Dstylegrad.winograd=true
+     * (see Winograd3x3.enabled for why).
      */
     static final int WINOGRAD_MIN_CHANNELS = 512;
     static final long WINOGRAD_MIN_PIXELS = 32 * 32;
