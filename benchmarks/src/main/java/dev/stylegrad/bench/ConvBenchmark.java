@@ -1,5 +1,6 @@
 package dev.stylegrad.bench;
 
+import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,14 +24,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * as the library runs it), by im2col + GEMM, and by libnd4j on NHWC; input gradient by transposed convolution (the
  * library's way) and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
  * ({@link VggShapes.Conv#flops}), the same for the input gradient. conv3_2..3_4, conv4_2..4_4 and conv5_2..5_4 repeat
- * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1).
+ * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1). {@code forwardWinograd} and
+ * {@code inputGradWinograd} run Winograd F(2×2, 3×3) ({@link Kernels#conv2dWinograd}); their GFLOP/s-equivalent
+ * uses the direct convolution's flops.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+// Winograd off in Kernels.conv2d so that forwardOneDnn / inputGradDeconv2d measure the direct path; the *Winograd
+// methods call it explicitly.
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dstylegrad.winograd=false"})
 public class ConvBenchmark {
     @Param({"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3", "conv3_4",
         "conv4_1", "conv4_2", "conv4_3", "conv4_4", "conv5_1", "conv5_2", "conv5_3", "conv5_4"})
@@ -77,6 +82,20 @@ public class ConvBenchmark {
     public INDArray forwardNhwc() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
             return ConvKernels.forwardNhwc(inputNhwc, weightHwio, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray forwardWinograd() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return Kernels.conv2dWinograd(input, weight, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray inputGradWinograd() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return Kernels.conv2dInputGradientWinograd(gradOut, weight);
         }
     }
 

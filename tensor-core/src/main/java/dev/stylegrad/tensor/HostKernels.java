@@ -40,7 +40,7 @@ final class HostKernels {
      * and NIO buffers are int-indexed (arrays beyond 2^31 elements would not fit). Unsafe is null if the JDK hides
      * it; supports() is then false and callers keep libnd4j's ops.
      */
-    private static final sun.misc.Unsafe U = unsafe();
+    static final sun.misc.Unsafe U = unsafe(); // package-private: Winograd3x3's transforms use the same access
     private static final long F = 4, D = 8; // element sizes in bytes
 
     /** Arrays below this many elements run on the calling thread: handing work to the pool costs more than it saves. */
@@ -108,7 +108,7 @@ final class HostKernels {
      * the whole underlying buffer positioned at the offset), so the offset must not be added again.
      * HostKernelsTest's offset-view tests pin this down.
      */
-    private static long address(INDArray a) {
+    static long address(INDArray a) {
         if (a.isEmpty() || a.length() == 0) return 0;
         if (a.data().length() < a.length()) {
             throw new IllegalStateException("HostKernels: buffer of " + a.data().length() + " elements is shorter than array "
@@ -367,7 +367,7 @@ final class HostKernels {
 
     /** Work on the half-open range [from, to) of some unit (elements or output rows). */
     @FunctionalInterface
-    private interface RangeTask {
+    interface RangeTask {
         void run(long from, long to);
     }
 
@@ -382,7 +382,7 @@ final class HostKernels {
      * {@code maxMasterThreads}): the calling thread does the first chunk, the shared pool the others, and the call
      * returns when all are done. {@code elements} (the array size) decides whether splitting is worth it.
      */
-    private static void parallel(long units, long elements, RangeTask task) {
+    static void parallel(long units, long elements, RangeTask task) {
         int threads = Integer.getInteger("stylegrad.hostThreads", 1);
         int chunks = (int) Math.min(threads, units);
         if (chunks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {
