@@ -130,6 +130,11 @@ public final class StyleTransfer {
                 int index = step;
                 b.listener.onStep(new Step(index, b.steps, e, seconds, optimizer.evaluations(), () -> render(x, content)));
             }
+            // ND4J frees the off-heap memory of an array it made outside our memory scopes (small results, images
+            // rendered for saving) only when the GC collects the array, and the JVM rarely collects when the heap is
+            // calm: without this, a long run's RSS creeps up (measured: +95 MB over 900 steps at 128², all of it
+            // returned by one GC). A collection every 50 steps costs ~10-50 ms.
+            if ((step + 1) % GC_EVERY_STEPS == 0) System.gc();
             if (optimizer.converged()) {
                 step++;
                 reason = StopReason.CONVERGED;
@@ -176,6 +181,8 @@ public final class StyleTransfer {
     }
 
     private Optimizer lastOptimizer;
+
+    static final int GC_EVERY_STEPS = 50;
 
     /**
      * A copy of the state after the last completed step, for checkpoints: call it from a {@link StepListener} (on the
