@@ -170,6 +170,14 @@ class RunCommandTest {
                 "-cp", System.getProperty("java.class.path"), StylegradCli.class.getName()));
         cmd.addAll(args("--steps", "100000", "--save-every", "0", "--out", out.toString(), "--log-json", log.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stderr.txt").toFile()).start();
+        try {
+            interruptAndCheck(p, out, log);
+        } finally {
+            p.destroyForcibly(); // a failed check must not leave a 100,000-step run behind
+        }
+    }
+
+    private void interruptAndCheck(Process p, Path out, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while ((!Files.exists(log) || Files.readAllLines(log).size() < 3) && System.nanoTime() < deadline && p.isAlive()) Thread.sleep(100);
         assertThat(p.isAlive()).as(Files.readString(dir.resolve("stderr.txt"))).isTrue();
