@@ -28,6 +28,26 @@ public final class Kernels {
     public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         checkConv("conv2d", input, weight, bias);
         if (useWinograd(input, weight, spec)) return Winograd3x3.conv2d(input, weight, bias);
+        if (OneDnnConvolution.supports(input, weight, bias)) {
+            return OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
+        }
+        return conv2dLibnd4j(input, weight, bias, spec);
+    }
+
+    /**
+     * {@code relu(conv2d(input, weight) + bias)}: the ReLU fused into the convolution where oneDNN runs it, else
+     * applied in place on the convolution's output. Same values as {@code reluInPlace(conv2d(...))}.
+     */
+    public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
+        checkConv("conv2d", input, weight, bias);
+        if (!useWinograd(input, weight, spec) && OneDnnConvolution.supports(input, weight, bias)) {
+            return OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
+        }
+        return reluInPlace(conv2d(input, weight, bias, spec));
+    }
+
+    /** {@link #conv2d} through libnd4j's conv2d op (float64, other backends, or oneDNN turned off). */
+    static INDArray conv2dLibnd4j(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         weight = dilateKernel(weight, spec);
         spec = undilated(spec);
         long[] outShape = convOutShape(input, weight, spec);
@@ -56,6 +76,14 @@ public final class Kernels {
         if (inputShape[2] == gradOut.size(2) && inputShape[3] == gradOut.size(3) && useWinograd(gradOut, weight, spec)) {
             return Winograd3x3.inputGradient(gradOut, weight);
         }
+        if (OneDnnConvolution.supports(gradOut, weight, null)) {
+            return OneDnnConvolution.inputGradient(gradOut, weight, inputShape, spec);
+        }
+        return conv2dInputGradientLibnd4j(gradOut, weight, inputShape, spec);
+    }
+
+    /** {@link #conv2dInputGradient} through libnd4j's deconv2d (or conv2d_bp) op. */
+    static INDArray conv2dInputGradientLibnd4j(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
         weight = dilateKernel(weight, spec);
         spec = undilated(spec);
         long kH = weight.size(2), kW = weight.size(3);

@@ -23,7 +23,7 @@ final class Conv2dRelu extends Function {
     @Override
     protected INDArray forward(Context ctx, INDArray... in) {
         INDArray bias = in.length > 2 ? in[2] : null;
-        INDArray out = Kernels.reluInPlace(Kernels.conv2d(in[0], in[1], bias, spec));
+        INDArray out = Kernels.conv2dRelu(in[0], in[1], bias, spec);
         // The output is positive exactly where the pre-activation is, so it serves as the ReLU mask; the input is
         // only needed for the weight gradient.
         ctx.saveForBackward(out, ctx.needsInputGrad(1) ? in[0] : null, in[1]);

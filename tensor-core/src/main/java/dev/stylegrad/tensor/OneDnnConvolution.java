@@ -1,0 +1,291 @@
+package dev.stylegrad.tensor;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Float32 convolutions (forward, optionally with a fused ReLU, and input gradient) through oneDNN's C API, with every
+ * oneDNN primitive built once per shape and reused.
+ *
+ * <p>Why not libnd4j's conv2d, which calls the same oneDNN kernels: libnd4j builds the primitive, its reorders and
+ * their buffers anew on every call (fresh memory, so page faults too), and for some shapes picks slower kernels. The
+ * same kernels called through cached primitives measured 0.55-0.95x libnd4j's time per VGG19 layer, with identical
+ * results (see benchmarks/RESULTS.md).
+ *
+ * <p>Our arrays stay NCHW/OIHW; each call reorders its operands into the blocked layouts oneDNN's kernels want and
+ * the result back, through scratch arrays taken from the current {@link MemoryScope} and handed back before it
+ * returns. Weights are reordered on every call unless they were registered with {@link #freeze}, whose reordered
+ * copies are kept for as long as the weights are reachable.
+ *
+ * <p>Only the CPU backend with the JavaCPP dnnl binaries on the class path; anything else ({@link #supports} false)
+ * takes libnd4j's path. {@code -Dstylegrad.onednn=false} turns this path off, for A/B comparisons.
+ */
+final class OneDnnConvolution {
+    private OneDnnConvolution() {}
+
+    /** Why this path cannot run here (binaries missing, another backend), or null once it has loaded. */
+    private static final String UNAVAILABLE = loadReason();
+    private static dnnl_engine engine;
+
+    private static final Map<PlanKey, Plan> PLANS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(OneDnnConvolution::newStream);
+
+    private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT }
+
+    /** Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not. */
+    private record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias) {}
+
+    private static String loadReason() {
+        if ("false".equals(System.getProperty("stylegrad.onednn"))) return "turned off by -Dstylegrad.onednn=false";
+        try {
+            if (!Nd4j.getEnvironment().isCPU()) return "not the CPU backend";
+            Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+            dnnl_engine e = new dnnl_engine();
+            check(dnnl_engine_create(e, dnnl_cpu, 0), "creating the CPU engine");
+            engine = e;
+            return null;
+        } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: no dnnl binaries for this platform
+            return "oneDNN bindings did not load: " + t;
+        }
+    }
+
+    /** Null if this path is usable in this JVM, else why not. */
+    static String unavailableReason() {
+        return UNAVAILABLE;
+    }
+
+    /**
+     * True iff this path runs the convolution: oneDNN loaded, all arrays float32 and dense c-order. Dilation and
+     * stride are oneDNN's to handle, so every {@link Conv2dSpec} is supported.
+     */
+    static boolean supports(INDArray input, INDArray weight, INDArray bias) {
+        if (UNAVAILABLE != null || input.dataType() != DataType.FLOAT) return false;
+        return bias == null ? HostKernels.supports(input, weight) : HostKernels.supports(input, weight, bias);
+    }
+
+    // ------------------------------------------------------------------------------------------------ calls
+
+    /** conv2d(input, weight) + bias, ReLU'd if asked, into a new array of {@code outShape} from the current scope. */
+    static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape) {
+        Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape);
+        INDArray out = MemoryScope.allocate(DataType.FLOAT, outShape);
+        plan.run(input, weight, bias, out);
+        return out;
+    }
+
+    /** Gradient of the convolution's input given its output's, into a new array of {@code inputShape}. */
+    static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
+        Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape());
+        INDArray gradIn = MemoryScope.allocate(DataType.FLOAT, inputShape);
+        plan.run(gradOut, weight, null, gradIn);
+        return gradIn;
+    }
+
+    private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out) {
+        PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias);
+        Plan plan = PLANS.get(key);
+        if (plan == null) plan = PLANS.computeIfAbsent(key, k -> new Plan(k, out));
+        return plan;
+    }
+
+    // ------------------------------------------------------------------------------------------------ plans
+
+    /**
+     * One primitive and its reorders. {@code from} is what the call reads (input, or output gradient), {@code to}
+     * what it writes; both in the user's NCHW layout outside and in oneDNN's chosen layout inside.
+     */
+    private static final class Plan {
+        final Kind kind;
+        final dnnl_primitive primitive;
+        final dnnl_memory_desc_t fromUser, weightUser, toUser, biasUser;
+        final dnnl_memory_desc_t fromInner, weightInner, toInner;
+        final dnnl_primitive fromReorder, weightReorder, toReorder; // null where the layouts already agree
+        final long fromInnerBytes, weightInnerBytes, toInnerBytes;
+        // Kept so the native descriptors the memory descs point into stay alive as long as the plan.
+        @SuppressWarnings("unused") private final Object[] owned;
+
+        Plan(PlanKey k, long[] outShape) {
+            kind = k.kind;
+            long[] src = {k.n, k.c, k.h, k.w}, wei = {k.o, k.c, k.kh, k.kw};
+            long[] dst = outShape; // for the input gradient, the shape of the output gradient: the same
+            long[] strides = {k.spec.strideH(), k.spec.strideW()};
+            long[] dilates = {k.spec.dilationH() - 1L, k.spec.dilationW() - 1L}; // oneDNN counts dilation from 0
+            long[] padL = {k.spec.padH(), k.spec.padW()};
+            long[] padR = {
+                (dst[2] - 1) * k.spec.strideH() + (k.kh - 1) * k.spec.dilationH() + 1 - k.h - k.spec.padH(),
+                (dst[3] - 1) * k.spec.strideW() + (k.kw - 1) * k.spec.dilationW() + 1 - k.w - k.spec.padW()};
+            dnnl_memory_desc_t srcAny = desc(src, dnnl_format_tag_any), weiAny = desc(wei, dnnl_format_tag_any);
+            dnnl_memory_desc_t dstAny = desc(dst, dnnl_format_tag_any);
+            dnnl_memory_desc_t biasDesc = k.bias ? desc(new long[] {k.o}, dnnl_x) : null;
+
+            dnnl_convolution_desc_t forwardDesc = new dnnl_convolution_desc_t();
+            int prop = kind == Kind.INPUT_GRADIENT ? dnnl_forward_training : dnnl_forward_inference;
+            check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, srcAny, weiAny,
+                    biasDesc, dstAny, strides, dilates, padL, padR), "describing the convolution");
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
+            check(dnnl_primitive_attr_create(attr), "creating attributes");
+            dnnl_post_ops postOps = new dnnl_post_ops();
+            check(dnnl_post_ops_create(postOps), "creating post-ops");
+            if (kind == Kind.FORWARD_RELU) {
+                check(dnnl_post_ops_append_eltwise(postOps, 1f, dnnl_eltwise_relu, 0f, 0f), "adding the fused ReLU");
+                check(dnnl_primitive_attr_set_post_ops(attr, postOps), "setting the fused ReLU");
+            }
+            dnnl_primitive_desc forwardPd = new dnnl_primitive_desc();
+            check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(forwardDesc), attr, engine, null),
+                    "choosing a convolution kernel");
+            dnnl_primitive_desc pd = forwardPd;
+            if (kind == Kind.INPUT_GRADIENT) {
+                dnnl_convolution_desc_t backwardDesc = new dnnl_convolution_desc_t();
+                check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
+                        dstAny, strides, dilates, padL, padR), "describing the input gradient");
+                pd = new dnnl_primitive_desc();
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), null, engine, forwardPd),
+                        "choosing an input-gradient kernel");
+            }
+            primitive = new dnnl_primitive();
+            check(dnnl_primitive_create(primitive, pd), "creating the primitive");
+
+            boolean grad = kind == Kind.INPUT_GRADIENT;
+            fromUser = desc(grad ? dst : src, dnnl_nchw);
+            toUser = desc(grad ? src : dst, dnnl_nchw);
+            weightUser = desc(wei, dnnl_oihw);
+            biasUser = biasDesc;
+            fromInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_dst_md : dnnl_query_src_md, 0);
+            toInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_src_md : dnnl_query_dst_md, 0);
+            weightInner = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+            fromReorder = reorderOrNull(fromUser, fromInner);
+            weightReorder = reorderOrNull(weightUser, weightInner);
+            toReorder = reorderOrNull(toInner, toUser);
+            fromInnerBytes = dnnl_memory_desc_get_size(fromInner);
+            weightInnerBytes = dnnl_memory_desc_get_size(weightInner);
+            toInnerBytes = dnnl_memory_desc_get_size(toInner);
+            owned = new Object[] {forwardPd, pd, attr, postOps, forwardDesc};
+        }
+
+        /** Reads {@code from} (and weight, bias), writes {@code to}; scratch comes from and goes back to the scope. */
+        void run(INDArray from, INDArray weight, INDArray bias, INDArray to) {
+            dnnl_stream stream = STREAM.get();
+            try (Memories m = new Memories()) {
+                dnnl_memory fromMem = m.wrap(fromUser, from);
+                if (fromReorder != null) fromMem = m.reorder(stream, fromReorder, fromMem, fromInner, fromInnerBytes);
+                dnnl_memory weightMem = m.wrap(weightUser, weight);
+                if (weightReorder != null) weightMem = m.reorder(stream, weightReorder, weightMem, weightInner, weightInnerBytes);
+                dnnl_memory toUserMem = m.wrap(toUser, to);
+                dnnl_memory toMem = toReorder == null ? toUserMem : m.scratch(toInner, toInnerBytes);
+                if (kind == Kind.INPUT_GRADIENT) {
+                    execute(stream, primitive, DNNL_ARG_DIFF_DST, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_DIFF_SRC, toMem);
+                } else if (bias == null) {
+                    execute(stream, primitive, DNNL_ARG_SRC, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_DST, toMem);
+                } else {
+                    execute(stream, primitive, DNNL_ARG_SRC, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_BIAS,
+                            m.wrap(biasUser, bias), DNNL_ARG_DST, toMem);
+                }
+                if (toReorder != null) execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, toUserMem);
+            }
+        }
+    }
+
+    /** The oneDNN memory objects and scratch arrays of one call, all given back when it ends. */
+    private static final class Memories implements AutoCloseable {
+        private final java.util.ArrayList<dnnl_memory> memories = new java.util.ArrayList<>(8);
+        private final java.util.ArrayList<INDArray> scratch = new java.util.ArrayList<>(4);
+
+        dnnl_memory wrap(dnnl_memory_desc_t desc, INDArray array) {
+            return create(desc, new Pointer(array.data().addressPointer()));
+        }
+
+        dnnl_memory scratch(dnnl_memory_desc_t desc, long bytes) {
+            INDArray s = MemoryScope.allocate(DataType.FLOAT, (bytes + 3) / 4);
+            scratch.add(s);
+            return create(desc, new Pointer(s.data().addressPointer()));
+        }
+
+        dnnl_memory reorder(dnnl_stream stream, dnnl_primitive reorder, dnnl_memory from, dnnl_memory_desc_t toDesc, long bytes) {
+            dnnl_memory to = scratch(toDesc, bytes);
+            execute(stream, reorder, DNNL_ARG_FROM, from, DNNL_ARG_TO, to);
+            return to;
+        }
+
+        private dnnl_memory create(dnnl_memory_desc_t desc, Pointer data) {
+            dnnl_memory m = new dnnl_memory();
+            check(dnnl_memory_create(m, desc, engine, data), "wrapping an array");
+            memories.add(m);
+            return m;
+        }
+
+        @Override
+        public void close() {
+            for (dnnl_memory m : memories) dnnl_memory_destroy(m);
+            for (INDArray s : scratch) MemoryScope.release(s);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static dnnl_stream newStream() {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "creating a stream");
+        return s;
+    }
+
+    private static dnnl_memory_desc_t desc(long[] dims, int tag) {
+        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, tag), "describing a " + dims.length + "-d array");
+        return d;
+    }
+
+    private static dnnl_primitive reorderOrNull(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+        if (dnnl_memory_desc_equal(from, to) != 0) return null;
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_reorder_primitive_desc_create(pd, from, engine, to, engine, null), "describing a reorder");
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "creating a reorder");
+        return p;
+    }
+
+    /** Runs a primitive on (argument id, memory) pairs and waits for it. */
+    private static void execute(dnnl_stream stream, dnnl_primitive primitive, Object... idsAndMemories) {
+        int n = idsAndMemories.length / 2;
+        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(n)) {
+            for (int i = 0; i < n; i++) {
+                args.position(i).arg((Integer) idsAndMemories[2 * i]).memory((dnnl_memory) idsAndMemories[2 * i + 1]);
+            }
+            args.position(0);
+            check(dnnl_primitive_execute(primitive, stream, n, args), "running a convolution");
+            check(dnnl_stream_wait(stream), "waiting for a convolution");
+        }
+    }
+
+    private static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN failed " + what + ": status " + status + " (" + statusName(status) + ")");
+        }
+    }
+
+    private static String statusName(int status) {
+        if (status == dnnl_out_of_memory) return "out of memory";
+        if (status == dnnl_invalid_arguments) return "invalid arguments";
+        if (status == dnnl_unimplemented) return "no implementation for these shapes";
+        if (status == dnnl_runtime_error) return "runtime error";
+        return "see dnnl_status_t";
+    }
+}

@@ -1,0 +1,119 @@
+package dev.stylegrad.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The oneDNN path against libnd4j's conv2d/deconv2d run in float64 on the same values (float64 never takes the
+ * oneDNN path, so the reference is independent of it), over strides, paddings, dilations, odd sides, batches, bias,
+ * fused ReLU and views.
+ */
+class OneDnnConvolutionTest {
+    /** {stride, pad, dilation, kernel, h, w}. */
+    private static final int[][] CASES = {
+        {1, 1, 1, 3, 8, 8}, {1, 1, 1, 3, 7, 5}, {1, 0, 1, 3, 6, 9}, {2, 1, 1, 3, 9, 8}, {2, 0, 1, 3, 6, 6},
+        {2, 0, 1, 3, 7, 7}, {1, 2, 2, 3, 9, 7}, {3, 1, 1, 5, 11, 10}, {1, 0, 1, 1, 5, 4}, {1, 1, 1, 3, 1, 1},
+        {2, 2, 2, 3, 12, 11}};
+
+    @BeforeEach
+    void needsOneDnn() {
+        assumeTrue(OneDnnConvolution.unavailableReason() == null, () -> "oneDNN path unavailable: " + OneDnnConvolution.unavailableReason());
+    }
+
+    private static double relErr(INDArray got, INDArray want) {
+        assertThat(got.shape()).isEqualTo(want.shape());
+        INDArray g = got.castTo(DataType.DOUBLE);
+        return g.sub(want).amaxNumber().doubleValue() / Math.max(want.amaxNumber().doubleValue(), 1e-30);
+    }
+
+    @Test
+    void forwardReluAndInputGradientMatchFloat64Libnd4jOverStridesPaddingsAndDilations() {
+        Nd4j.getRandom().setSeed(21);
+        int checked = 0;
+        for (int[] c : CASES) {
+            Conv2dSpec spec = Conv2dSpec.of(c[0], c[1], c[2]);
+            for (boolean withBias : new boolean[] {false, true}) {
+                INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 11, c[4], c[5]);
+                INDArray w = Nd4j.randn(DataType.DOUBLE, 13, 11, c[3], c[3]);
+                INDArray b = withBias ? Nd4j.randn(DataType.DOUBLE, 13) : null;
+                INDArray want = Kernels.conv2d(x, w, b, spec);
+                INDArray xf = x.castTo(DataType.FLOAT), wf = w.castTo(DataType.FLOAT);
+                INDArray bf = withBias ? b.castTo(DataType.FLOAT) : null;
+                assertThat(OneDnnConvolution.supports(xf, wf, bf)).isTrue();
+                String what = "stride " + c[0] + " pad " + c[1] + " dilation " + c[2] + " k" + c[3] + " " + c[4] + "x" + c[5]
+                        + (withBias ? " bias" : "");
+                assertThat(relErr(Kernels.conv2d(xf, wf, bf, spec), want)).as(what).isLessThan(1e-5);
+                assertThat(relErr(Kernels.conv2dRelu(xf, wf, bf, spec), Transforms.relu(want, true))).as(what + " relu")
+                        .isLessThan(1e-5);
+                INDArray g = Nd4j.randn(DataType.DOUBLE, want.shape());
+                INDArray wantGrad = Kernels.conv2dInputGradient(g, w, x.shape(), spec);
+                assertThat(relErr(Kernels.conv2dInputGradient(g.castTo(DataType.FLOAT), wf, x.shape(), spec), wantGrad))
+                        .as(what + " input gradient").isLessThan(1e-5);
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(2 * CASES.length);
+    }
+
+    @Test
+    void equalsLibnd4jFloat32OnAVggLayer() {
+        // Same oneDNN kernels underneath: the two float32 paths agree to rounding.
+        Nd4j.getRandom().setSeed(22);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 64, 32, 32);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 128, 64, 3, 3).muli(0.05);
+        INDArray g = Nd4j.randn(DataType.FLOAT, 1, 128, 32, 32);
+        assertThat(relErr(Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3),
+                Kernels.conv2dLibnd4j(x, w, null, Conv2dSpec.SAME_3X3).castTo(DataType.DOUBLE))).isLessThan(1e-6);
+        assertThat(relErr(Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3),
+                Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3).castTo(DataType.DOUBLE)))
+                .isLessThan(1e-6);
+    }
+
+    @Test
+    void readsViewsAtAnOffsetAndLeavesInputsUnchanged() {
+        Nd4j.getRandom().setSeed(23);
+        INDArray big = Nd4j.randn(DataType.FLOAT, 3, 5, 6, 6);
+        INDArray x = big.get(NDArrayIndex.interval(1, 2), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        assertThat(x.offset()).isGreaterThan(0);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 4, 5, 3, 3);
+        INDArray before = big.dup();
+        INDArray got = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
+        INDArray want = Kernels.conv2dLibnd4j(x.dup(), w, null, Conv2dSpec.SAME_3X3);
+        assertThat(relErr(got, want.castTo(DataType.DOUBLE))).isLessThan(1e-6);
+        assertThat(big).isEqualTo(before);
+    }
+
+    @Test
+    void repeatedCallsReuseScratchFromTheScopeAndGiveItBack() {
+        Nd4j.getRandom().setSeed(24);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 16, 20, 20);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 32, 16, 3, 3);
+        INDArray first = null;
+        long lentAfterFirst = -1;
+        try (MemoryScope scope = MemoryScope.open("onednn-test")) {
+            for (int i = 0; i < 5; i++) {
+                INDArray y = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
+                if (first == null) {
+                    first = y.dup();
+                    lentAfterFirst = scope.lentBytes();
+                } else {
+                    assertThat(y).isEqualTo(first);
+                }
+                MemoryScope.release(y);
+            }
+            // Only the output was ever lent out at the end of a call: scratch went back to the pool.
+            assertThat(lentAfterFirst).isEqualTo(32L * 20 * 20 * 4);
+            assertThat(scope.lentBytes()).isZero();
+        } finally {
+            MemoryScope.destroy("onednn-test");
+        }
+    }
+}
