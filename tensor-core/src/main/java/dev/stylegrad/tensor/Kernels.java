@@ -46,6 +46,15 @@ public final class Kernels {
         return reluInPlace(conv2d(input, weight, bias, spec));
     }
 
+    /**
+     * Promises that {@code weight} never changes again (a frozen network's convolution weights), so convolutions
+     * may keep copies of it in their kernels' layouts instead of reordering it on every call. Changing its values
+     * afterwards is an error that goes unnoticed: convolutions would keep using the old ones.
+     */
+    public static void freezeConvolutionWeight(INDArray weight) {
+        OneDnnConvolution.freeze(weight);
+    }
+
     /** {@link #conv2d} through libnd4j's conv2d op (float64, other backends, or oneDNN turned off). */
     static INDArray conv2dLibnd4j(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         weight = dilateKernel(weight, spec);

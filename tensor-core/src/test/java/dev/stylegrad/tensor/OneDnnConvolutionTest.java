@@ -116,4 +116,28 @@ class OneDnnConvolutionTest {
             MemoryScope.destroy("onednn-test");
         }
     }
+
+    @Test
+    void frozenWeightsGiveTheSameResultsAndKeepTheirFirstValues() {
+        Nd4j.getRandom().setSeed(25);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 16, 12, 12);
+        INDArray g = Nd4j.randn(DataType.FLOAT, 1, 24, 12, 12);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 24, 16, 3, 3);
+        INDArray plainOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
+        INDArray plainGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
+        INDArray sameValues = w.dup();
+        Kernels.freezeConvolutionWeight(w);
+        for (int i = 0; i < 2; i++) { // first call makes the reordered copies, second uses them
+            assertThat(Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3)).isEqualTo(plainOut);
+            assertThat(Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3)).isEqualTo(plainGrad);
+        }
+        // The copies belong to this array object, not to its values: an equal, unfrozen array is reordered afresh,
+        // and changing the frozen array (which the contract forbids) shows the cache is really used.
+        w.muli(2);
+        assertThat(Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3)).isEqualTo(plainOut);
+        INDArray doubled = sameValues.mul(2);
+        assertThat(relErr(Kernels.conv2dRelu(x, doubled, null, Conv2dSpec.SAME_3X3),
+                Transforms.relu(Kernels.conv2dLibnd4j(x, doubled, null, Conv2dSpec.SAME_3X3), true).castTo(DataType.DOUBLE)))
+                .isLessThan(1e-6);
+    }
 }

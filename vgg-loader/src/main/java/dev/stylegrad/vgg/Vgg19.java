@@ -3,6 +3,7 @@ package dev.stylegrad.vgg;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.tensor.Shapes;
@@ -66,6 +67,8 @@ public final class Vgg19 {
         this.biases = biases;
         this.pooling = pooling;
         this.source = source;
+        // The network is frozen: its convolutions may keep the weights in their kernels' layouts.
+        for (Tensor w : weights) Kernels.freezeConvolutionWeight(w.value());
     }
 
     /** Every layer name, in network order. */
