@@ -391,6 +391,7 @@ public final class Kernels {
                     + Shapes.format(b.shape()));
             outShape = new long[] {a.size(0), m, n};
         }
+        if (OneDnnMatmul.supports(a, b)) return OneDnnMatmul.multiply(a, transposeA, b, transposeB, outShape);
         INDArray out = MemoryScope.allocate(a.dataType(), outShape);
         Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(out)
                 .addIntegerArguments(transposeA ? 1 : 0, transposeB ? 1 : 0, 0).build());
@@ -399,16 +400,19 @@ public final class Kernels {
 
     /**
      * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
-     * On the CPU backend, for C ≥ {@value #SYRK_MIN_CHANNELS}, this is a symmetric rank-k update (BLAS {@code syrk}:
-     * the upper triangle only, half the multiply-adds) mirrored into the lower triangle; otherwise, and on other
-     * backends, a general batched product. The threshold is measured (benchmarks/RESULTS.md, GramCheck): syrk was
-     * 1.4–1.6× faster at 256×16384, 512×4096 and 512×1024, but 0.8–0.96× at the 64- and 128-channel VGG shapes.
+     * Float32 on the CPU backend: oneDNN's matmul ({@link OneDnnMatmul}), measured fastest at every VGG Gram shape
+     * inside a style step (benchmarks/RESULTS.md), and on the same OpenMP threads as the convolutions; with
+     * {@code -Dstylegrad.gram=syrk}, or where oneDNN is not loaded, BLAS {@code syrk} (upper triangle, mirrored) for
+     * C ≥ {@value #SYRK_MIN_CHANNELS}, where it beat the general product; otherwise a general batched product.
      */
     static final int SYRK_MIN_CHANNELS = 256;
 
     public static INDArray gram(INDArray features) {
         Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
         DType dtype = DType.of("gram", "features", features);
+        if (OneDnnMatmul.supports(features, features) && !"syrk".equals(System.getProperty("stylegrad.gram"))) {
+            return matmul(features, features, false, true);
+        }
         if (!SymmetricRankK.available() || features.size(1) < SYRK_MIN_CHANNELS) return matmul(features, features, false, true);
         INDArray f = features.ordering() == 'c' && !features.isView() && features.offset() == 0 ? features : features.dup('c');
         long n = f.size(0), c = f.size(1), m = f.size(2);

@@ -1,5 +1,9 @@
 package dev.stylegrad.tensor;
 
+import static dev.stylegrad.tensor.OneDnn.check;
+import static dev.stylegrad.tensor.OneDnn.desc;
+import static dev.stylegrad.tensor.OneDnn.execute;
+import static dev.stylegrad.tensor.OneDnn.reorderOrNull;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.lang.ref.Reference;
@@ -11,8 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_engine;
-import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
@@ -20,9 +22,6 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -47,35 +46,16 @@ import org.nd4j.linalg.factory.Nd4j;
 final class OneDnnConvolution {
     private OneDnnConvolution() {}
 
-    /** Why this path cannot run here (binaries missing, another backend), or null once it has loaded. */
-    private static final String UNAVAILABLE = loadReason();
-    private static dnnl_engine engine;
-
     private static final Map<PlanKey, Plan> PLANS = new ConcurrentHashMap<>();
-    private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(OneDnnConvolution::newStream);
 
     private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT }
 
     /** Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not. */
     private record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias) {}
 
-    private static String loadReason() {
-        if ("false".equals(System.getProperty("stylegrad.onednn"))) return "turned off by -Dstylegrad.onednn=false";
-        try {
-            if (!Nd4j.getEnvironment().isCPU()) return "not the CPU backend";
-            Loader.load(org.bytedeco.dnnl.global.dnnl.class);
-            dnnl_engine e = new dnnl_engine();
-            check(dnnl_engine_create(e, dnnl_cpu, 0), "creating the CPU engine");
-            engine = e;
-            return null;
-        } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: no dnnl binaries for this platform
-            return "oneDNN bindings did not load: " + t;
-        }
-    }
-
     /** Null if this path is usable in this JVM, else why not. */
     static String unavailableReason() {
-        return UNAVAILABLE;
+        return OneDnn.UNAVAILABLE;
     }
 
     /**
@@ -83,7 +63,7 @@ final class OneDnnConvolution {
      * stride are oneDNN's to handle, so every {@link Conv2dSpec} is supported.
      */
     static boolean supports(INDArray input, INDArray weight, INDArray bias) {
-        if (UNAVAILABLE != null || input.dataType() != DataType.FLOAT) return false;
+        if (OneDnn.UNAVAILABLE != null || input.dataType() != DataType.FLOAT) return false;
         return bias == null ? HostKernels.supports(input, weight) : HostKernels.supports(input, weight, bias);
     }
 
@@ -107,7 +87,7 @@ final class OneDnnConvolution {
      * afterwards leaves convolutions using the old ones.
      */
     static void freeze(INDArray weight) {
-        if (UNAVAILABLE != null || weight.dataType() != DataType.FLOAT) return;
+        if (OneDnn.UNAVAILABLE != null || weight.dataType() != DataType.FLOAT) return;
         FrozenWeights.register(weight);
     }
 
@@ -161,7 +141,7 @@ final class OneDnnConvolution {
                 check(dnnl_primitive_attr_set_post_ops(attr, postOps), "setting the fused ReLU");
             }
             dnnl_primitive_desc forwardPd = new dnnl_primitive_desc();
-            check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(forwardDesc), attr, engine, null),
+            check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(forwardDesc), attr, OneDnn.engine(), null),
                     "choosing a convolution kernel");
             dnnl_primitive_desc pd = forwardPd;
             if (kind == Kind.INPUT_GRADIENT) {
@@ -169,7 +149,7 @@ final class OneDnnConvolution {
                 check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
                 pd = new dnnl_primitive_desc();
-                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), null, engine, forwardPd),
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), null, OneDnn.engine(), forwardPd),
                         "choosing an input-gradient kernel");
             }
             primitive = new dnnl_primitive();
@@ -198,8 +178,8 @@ final class OneDnnConvolution {
          * so the pool can hand the same buffer out again within this call.
          */
         INDArray run(INDArray from, INDArray weight, INDArray bias, long[] toShape) {
-            dnnl_stream stream = STREAM.get();
-            try (Memories m = new Memories()) {
+            dnnl_stream stream = OneDnn.stream();
+            try (OneDnn.Memories m = new OneDnn.Memories()) {
                 dnnl_memory fromMem = m.wrap(fromUser, from);
                 if (fromReorder != null) fromMem = m.reorder(stream, fromReorder, fromMem, fromInner, fromInnerBytes);
                 dnnl_memory weightMem;
@@ -233,46 +213,6 @@ final class OneDnnConvolution {
                 }
                 return to;
             }
-        }
-    }
-
-    /** The oneDNN memory objects and scratch arrays of one call, all given back when it ends. */
-    private static final class Memories implements AutoCloseable {
-        private final java.util.ArrayList<dnnl_memory> memories = new java.util.ArrayList<>(8);
-        private final java.util.ArrayList<INDArray> scratch = new java.util.ArrayList<>(4);
-
-        dnnl_memory wrap(dnnl_memory_desc_t desc, INDArray array) {
-            return create(desc, new Pointer(array.data().addressPointer()));
-        }
-
-        dnnl_memory scratch(dnnl_memory_desc_t desc, long bytes) {
-            INDArray s = MemoryScope.allocate(DataType.FLOAT, (bytes + 3) / 4);
-            scratch.add(s);
-            return create(desc, new Pointer(s.data().addressPointer()));
-        }
-
-        dnnl_memory reorder(dnnl_stream stream, dnnl_primitive reorder, dnnl_memory from, dnnl_memory_desc_t toDesc, long bytes) {
-            dnnl_memory to = scratch(toDesc, bytes);
-            execute(stream, reorder, DNNL_ARG_FROM, from, DNNL_ARG_TO, to);
-            return to;
-        }
-
-        private dnnl_memory create(dnnl_memory_desc_t desc, Pointer data) {
-            dnnl_memory m = new dnnl_memory();
-            check(dnnl_memory_create(m, desc, engine, data), "wrapping an array");
-            memories.add(m);
-            return m;
-        }
-
-        /** Hands back every scratch array but the newest (the one still to be read). */
-        void releaseScratchExceptLast() {
-            while (scratch.size() > 1) MemoryScope.release(scratch.remove(0));
-        }
-
-        @Override
-        public void close() {
-            for (dnnl_memory m : memories) dnnl_memory_destroy(m);
-            for (INDArray s : scratch) MemoryScope.release(s);
         }
     }
 
@@ -322,7 +262,7 @@ final class OneDnnConvolution {
             synchronized (copies) {
                 for (Copy c : copies) if (dnnl_memory_desc_equal(c.layout, plan.weightInner) != 0) return c.data;
                 INDArray data = MemoryScope.outside(() -> Nd4j.createUninitialized(DataType.FLOAT, (plan.weightInnerBytes + 3) / 4));
-                try (Memories m = new Memories()) {
+                try (OneDnn.Memories m = new OneDnn.Memories()) {
                     execute(stream, plan.weightReorder, DNNL_ARG_FROM, m.wrap(plan.weightUser, weight), DNNL_ARG_TO,
                             m.wrap(plan.weightInner, data));
                 }
@@ -337,55 +277,5 @@ final class OneDnnConvolution {
                 if (gone != null) for (Copy c : gone) c.data.close();
             }
         }
-    }
-
-    // ------------------------------------------------------------------------------------------------ helpers
-
-    private static dnnl_stream newStream() {
-        dnnl_stream s = new dnnl_stream();
-        check(dnnl_stream_create(s, engine, dnnl_stream_default_flags), "creating a stream");
-        return s;
-    }
-
-    private static dnnl_memory_desc_t desc(long[] dims, int tag) {
-        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, tag), "describing a " + dims.length + "-d array");
-        return d;
-    }
-
-    private static dnnl_primitive reorderOrNull(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
-        if (dnnl_memory_desc_equal(from, to) != 0) return null;
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_reorder_primitive_desc_create(pd, from, engine, to, engine, null), "describing a reorder");
-        dnnl_primitive p = new dnnl_primitive();
-        check(dnnl_primitive_create(p, pd), "creating a reorder");
-        return p;
-    }
-
-    /** Runs a primitive on (argument id, memory) pairs and waits for it. */
-    private static void execute(dnnl_stream stream, dnnl_primitive primitive, Object... idsAndMemories) {
-        int n = idsAndMemories.length / 2;
-        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(n)) {
-            for (int i = 0; i < n; i++) {
-                args.position(i).arg((Integer) idsAndMemories[2 * i]).memory((dnnl_memory) idsAndMemories[2 * i + 1]);
-            }
-            args.position(0);
-            check(dnnl_primitive_execute(primitive, stream, n, args), "running a convolution");
-            check(dnnl_stream_wait(stream), "waiting for a convolution");
-        }
-    }
-
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN failed " + what + ": status " + status + " (" + statusName(status) + ")");
-        }
-    }
-
-    private static String statusName(int status) {
-        if (status == dnnl_out_of_memory) return "out of memory";
-        if (status == dnnl_invalid_arguments) return "invalid arguments";
-        if (status == dnnl_unimplemented) return "no implementation for these shapes";
-        if (status == dnnl_runtime_error) return "runtime error";
-        return "see dnnl_status_t";
     }
 }

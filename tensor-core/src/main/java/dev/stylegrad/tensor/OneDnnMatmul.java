@@ -1,0 +1,85 @@
+package dev.stylegrad.tensor;
+
+import static dev.stylegrad.tensor.OneDnn.check;
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Float32 matrix products {@code op(a)·op(b)} (op = identity or transpose, rank 2 or batched rank 3) through oneDNN's
+ * matmul, with the primitive built once per shape. A transpose is only a different stride in the operand's
+ * description, never a copy.
+ *
+ * <p>Why: the Gram matrices and their gradients are the only heavy work of a style step besides convolutions, and on
+ * OpenBLAS they run on its own threads, which spin for a while after each call while oneDNN's OpenMP threads want the
+ * same cores. Measured in one process (2 cores, see benchmarks/RESULTS.md): oneDNN's matmul 88-138 GFLOP/s on the
+ * Gram shapes of a 256² step where libnd4j's matmul reached 31-73.
+ */
+final class OneDnnMatmul {
+    private OneDnnMatmul() {}
+
+    private static final Map<Key, Plan> PLANS = new ConcurrentHashMap<>();
+
+    /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order). */
+    private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB) {}
+
+    /** True iff this path runs {@code a·b}: oneDNN loaded, both float32, dense c-order, rank 2 or both rank 3. */
+    static boolean supports(INDArray a, INDArray b) {
+        return a.rank() == b.rank() && (a.rank() == 2 || a.rank() == 3) && !a.isEmpty() && !b.isEmpty()
+                && OneDnn.supportsFloat32(a, b);
+    }
+
+    /** {@code op(a)·op(b)} into a new array of {@code outShape} from the current scope; shapes already checked. */
+    static INDArray multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB, long[] outShape) {
+        int r = a.rank();
+        long m = outShape[r - 2], n = outShape[r - 1];
+        long k = transposeA ? a.size(r - 2) : a.size(r - 1);
+        Key key = new Key(r, r == 3 ? a.size(0) : 1, m, k, n, transposeA, transposeB);
+        Plan plan = PLANS.get(key);
+        if (plan == null) plan = PLANS.computeIfAbsent(key, Plan::new);
+        INDArray out = MemoryScope.allocate(DataType.FLOAT, outShape);
+        try (OneDnn.Memories mem = new OneDnn.Memories()) {
+            OneDnn.execute(OneDnn.stream(), plan.primitive, DNNL_ARG_SRC, mem.wrap(plan.a, a), DNNL_ARG_WEIGHTS,
+                    mem.wrap(plan.b, b), DNNL_ARG_DST, mem.wrap(plan.out, out));
+        }
+        return out;
+    }
+
+    private static final class Plan {
+        final dnnl_memory_desc_t a, b, out;
+        final dnnl_primitive primitive;
+        @SuppressWarnings("unused") private final Object[] owned; // keeps the descriptors the memory descs live in
+
+        Plan(Key key) {
+            a = operand(key, key.m, key.k, key.transposeA);
+            b = operand(key, key.k, key.n, key.transposeB);
+            out = operand(key, key.m, key.n, false);
+            dnnl_matmul_desc_t desc = new dnnl_matmul_desc_t();
+            check(dnnl_matmul_desc_init(desc, a, b, null, out), "describing a matrix product");
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), null, OneDnn.engine(), null),
+                    "choosing a matrix-product kernel");
+            primitive = new dnnl_primitive();
+            check(dnnl_primitive_create(primitive, pd), "creating the matrix-product primitive");
+            owned = new Object[] {desc, pd};
+        }
+
+        /** A rows×cols operand; transposed means it is stored cols×rows in c-order, so only its strides differ. */
+        private static dnnl_memory_desc_t operand(Key key, long rows, long cols, boolean transposed) {
+            long rowStride = transposed ? 1 : cols, colStride = transposed ? rows : 1;
+            long[] dims = key.rank == 3 ? new long[] {key.batch, rows, cols} : new long[] {rows, cols};
+            long[] strides = key.rank == 3 ? new long[] {rows * cols, rowStride, colStride} : new long[] {rowStride, colStride};
+            dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+            check(dnnl_memory_desc_init_by_strides(d, dims.length, dims, dnnl_f32, strides), "describing a matrix");
+            return d;
+        }
+    }
+}
