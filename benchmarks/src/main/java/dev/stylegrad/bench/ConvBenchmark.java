@@ -20,9 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * VGG19's 16 convolutions (3×3, stride 1, pad 1, batch 1) at a {@code side}² input: forward by libnd4j/oneDNN (NCHW,
- * as the library runs it), by im2col + GEMM, and by libnd4j on NHWC; input gradient by transposed convolution (the
- * library's way) and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
+ * VGG19's 16 convolutions (3×3, stride 1, pad 1, batch 1) at a {@code side}² input: forward by oneDNN through our
+ * cached primitive with frozen weights (the library's way), by libnd4j's conv2d (oneDNN underneath, set up on every
+ * call), by im2col + GEMM, and by libnd4j on NHWC; input gradient by our cached oneDNN backward-data primitive (the
+ * library's way), by libnd4j's transposed convolution and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
  * ({@link VggShapes.Conv#flops}), the same for the input gradient. conv3_2..3_4, conv4_2..4_4 and conv5_2..5_4 repeat
  * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1). {@code forwardWinograd} and
  * {@code inputGradWinograd} run Winograd F(2×2, 3×3) ({@link Kernels#conv2dWinograd}); their GFLOP/s-equivalent
@@ -33,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-// Winograd off in Kernels.conv2d so that forwardOneDnn / inputGradDeconv2d measure the direct path; the *Winograd
+// Winograd off in Kernels.conv2d so that the cached oneDNN methods measure the direct path; the *Winograd
 // methods call it explicitly.
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dstylegrad.winograd=false"})
 public class ConvBenchmark {
@@ -45,7 +46,7 @@ public class ConvBenchmark {
     @Param({"256"})
     public int side;
 
-    private INDArray input, weight, bias, gradOut;   // NCHW / OIHW
+    private INDArray input, weight, frozenWeight, bias, gradOut;   // NCHW / OIHW
     private INDArray inputNhwc, weightHwio;
 
     @Setup(Level.Trial)
@@ -58,6 +59,9 @@ public class ConvBenchmark {
         input = Nd4j.randn(DataType.FLOAT, 1, conv.inC(), s, s);
         if (conv.inC() > 3) Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear(input, 0.0));
         weight = Nd4j.randn(DataType.FLOAT, conv.outC(), conv.inC(), 3, 3).muli(Math.sqrt(2.0 / (conv.outC() * 9)));
+        // A second array with the same values, frozen as the library freezes VGG's weights (reordered once).
+        frozenWeight = weight.dup();
+        Kernels.freezeConvolutionWeight(frozenWeight);
         bias = Nd4j.zeros(DataType.FLOAT, conv.outC());
         gradOut = Nd4j.randn(DataType.FLOAT, 1, conv.outC(), s, s).muli(1e-3);
         inputNhwc = ConvKernels.toNhwc(input);
@@ -65,9 +69,16 @@ public class ConvBenchmark {
     }
 
     @Benchmark
-    public INDArray forwardOneDnn() {
+    public INDArray forwardCachedOneDnn() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
-            return ConvKernels.forward(input, weight, bias);
+            return ConvKernels.forward(input, frozenWeight, bias);
+        }
+    }
+
+    @Benchmark
+    public INDArray forwardLibnd4j() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.forwardLibnd4j(input, weight, bias);
         }
     }
 
@@ -100,9 +111,16 @@ public class ConvBenchmark {
     }
 
     @Benchmark
+    public INDArray inputGradCachedOneDnn() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.inputGradient(gradOut, frozenWeight, input.shape());
+        }
+    }
+
+    @Benchmark
     public INDArray inputGradDeconv2d() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
-            return ConvKernels.inputGradient(gradOut, weight, input.shape());
+            return ConvKernels.inputGradientDeconv2d(gradOut, weight, input.shape());
         }
     }
 

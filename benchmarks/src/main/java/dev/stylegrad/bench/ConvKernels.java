@@ -24,9 +24,17 @@ public final class ConvKernels {
     // libnd4j conv2d integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, paddingMode (0 explicit), isNHWC, wFormat.
     private static final int W_HWIO = 0, W_OIHW = 1;
 
-    /** VGG's convolution by libnd4j/oneDNN, as the library runs it: NCHW input, OIHW weights. */
+    /**
+     * VGG's convolution as the library runs it ({@link Kernels#conv2d}): NCHW input, OIHW weights; on CPU float32,
+     * oneDNN's kernel through a primitive cached per shape, weights reordered once if frozen.
+     */
     public static INDArray forward(INDArray input, INDArray weight, INDArray bias) {
         return Kernels.conv2d(input, weight, bias, Conv2dSpec.SAME_3X3);
+    }
+
+    /** The same through libnd4j's conv2d op (its own oneDNN call: primitive and reorders made on every call). */
+    public static INDArray forwardLibnd4j(INDArray input, INDArray weight, INDArray bias) {
+        return Kernels.conv2dLibnd4j(input, weight, bias, Conv2dSpec.SAME_3X3);
     }
 
     /**
@@ -54,9 +62,14 @@ public final class ConvKernels {
         return out;
     }
 
-    /** The input gradient as the library computes it: a transposed convolution ({@code deconv2d}) with the same weights. */
+    /** The input gradient as the library computes it ({@link Kernels#conv2dInputGradient}): oneDNN's backward-data kernel, cached. */
     public static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape) {
         return Kernels.conv2dInputGradient(gradOut, weight, inputShape, Conv2dSpec.SAME_3X3);
+    }
+
+    /** The input gradient by libnd4j's transposed convolution ({@code deconv2d}) with the same weights. */
+    public static INDArray inputGradientDeconv2d(INDArray gradOut, INDArray weight, long[] inputShape) {
+        return Kernels.conv2dInputGradientLibnd4j(gradOut, weight, inputShape, Conv2dSpec.SAME_3X3);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stylegrad.bench;
 
+import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Gram matrix {@code G = F·Fᵀ} of the five style layers' feature maps F [C, M] at 256² input (the first five shapes)
- * and 512² input (the last four, and 512x1024): ND4J's GEMM (what the library uses), OpenBLAS syrk (half the multiply-adds, with
- * and without mirroring the triangle), and plain Java. Time per Gram; GFLOP/s = 2·C²·M / time for every variant
+ * and 512² input (the last four, and 512x1024): oneDNN's matmul (what the library uses), libnd4j's GEMM (OpenBLAS),
+ * OpenBLAS syrk (half the multiply-adds, with and without mirroring the triangle), and plain Java. Time per Gram; GFLOP/s = 2·C²·M / time for every variant
  * (the useful work, though syrk does about half), see {@link GramCheck}, which also prints each variant's error.
  */
 @State(Scope.Benchmark)
@@ -69,9 +70,18 @@ public class GramBenchmark {
     }
 
     /**
-     * What the library does: libnd4j matmul with the second operand transposed (a full GEMM). The result lives in a
-     * memory scope, as in a style step, so the benchmark neither leaks off-heap memory nor waits for the GC.
+     * What the library does ({@link Kernels#gram}): oneDNN's matmul, a full GEMM on the same threads as the
+     * convolutions. Results live in a memory scope, as in a style step, so the benchmark neither leaks off-heap
+     * memory nor waits for the GC.
      */
+    @Benchmark
+    public INDArray onednnMatmul() {
+        try (MemoryScope scope = MemoryScope.open("bench-gram")) {
+            return GramKernels.library(f3);
+        }
+    }
+
+    /** libnd4j's matmul op with the second operand transposed (OpenBLAS sgemm, a full GEMM). */
     @Benchmark
     public INDArray nd4jGemm() {
         try (MemoryScope scope = MemoryScope.open("bench-gram")) {

@@ -54,6 +54,16 @@ public final class GramCheck {
 
                 double t = best(repeats, () -> {
                     try (MemoryScope scope = MemoryScope.open("gram-check")) {
+                        GramKernels.library(f3);
+                    }
+                });
+                float[] lib;
+                try (MemoryScope scope = MemoryScope.open("gram-check")) {
+                    lib = GramKernels.library(f3).reshape(c * c).toFloatVector();
+                }
+                print(shape, "onednnMatmul", t, flops, GramKernels.maxRelError(lib, ref));
+                t = best(repeats, () -> {
+                    try (MemoryScope scope = MemoryScope.open("gram-check")) {
                         GramKernels.gemm(f3);
                     }
                 });

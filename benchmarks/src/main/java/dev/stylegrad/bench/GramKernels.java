@@ -34,11 +34,16 @@ public final class GramKernels {
     private static final int CBLAS_ROW_MAJOR = 101, CBLAS_UPPER = 121, CBLAS_NO_TRANS = 111;
 
     /**
-     * The general product F·Fᵀ ({@link Kernels#matmul} with the second operand transposed) on F viewed as [1, c, m]:
-     * a new [1, c, c] array. {@link Kernels#gram} itself takes the syrk path on CPU from 256 channels on, where GramCheck measured it faster.
+     * What the library does, {@link Kernels#gram} on F viewed as [1, c, m]: on CPU float32, oneDNN's matmul with the
+     * second operand described transposed (a full GEMM, no copy); a new [1, c, c] array.
      */
+    public static INDArray library(INDArray f3) {
+        return Kernels.gram(f3);
+    }
+
+    /** The general product F·Fᵀ by libnd4j's matmul op (OpenBLAS sgemm): what the library did before oneDNN's matmul. */
     public static INDArray gemm(INDArray f3) {
-        return Kernels.matmul(f3, f3, false, true);
+        return Kernels.matmulLibnd4j(f3, f3, false, true);
     }
 
     /**

@@ -37,6 +37,13 @@ class ConvKernelsTest {
     }
 
     @Test
+    void libnd4jVariantsMatchTheLibrarysCachedOneDnnPath() {
+        assertClose(ConvKernels.forwardLibnd4j(input, weight, bias), ConvKernels.forward(input, weight, bias));
+        assertClose(ConvKernels.inputGradientDeconv2d(gradOut, weight, input.shape()),
+                ConvKernels.inputGradient(gradOut, weight, input.shape()));
+    }
+
+    @Test
     void conv2dBpInputGradientMatchesTransposedConvolution() {
         INDArray viaDeconv = ConvKernels.inputGradient(gradOut, weight, input.shape());
         INDArray[] bp = ConvKernels.conv2dBp(input, weight, gradOut);

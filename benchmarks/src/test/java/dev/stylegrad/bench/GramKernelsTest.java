@@ -18,6 +18,13 @@ class GramKernelsTest {
     private final double[] ref = GramKernels.reference(f, C, M);
 
     @Test
+    void libraryGramMatchesFloat64() {
+        INDArray g = GramKernels.library(Nd4j.create(f, new long[] {1, C, M}, 'c'));
+        assertThat(g.shape()).containsExactly(1, C, C);
+        assertThat(GramKernels.maxRelError(g.reshape(C * C).toFloatVector(), ref)).isLessThan(1e-4);
+    }
+
+    @Test
     void nd4jGemmMatchesFloat64() {
         INDArray g = GramKernels.gemm(Nd4j.create(f, new long[] {1, C, M}, 'c'));
         assertThat(g.shape()).containsExactly(1, C, C);

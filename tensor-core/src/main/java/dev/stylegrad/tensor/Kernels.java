@@ -55,8 +55,11 @@ public final class Kernels {
         OneDnnConvolution.freeze(weight);
     }
 
-    /** {@link #conv2d} through libnd4j's conv2d op (float64, other backends, or oneDNN turned off). */
-    static INDArray conv2dLibnd4j(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
+    /**
+     * {@link #conv2d} through libnd4j's conv2d op, which {@link #conv2d} takes for float64, on other backends, or
+     * with oneDNN turned off; public for benchmarks and A/B checks.
+     */
+    public static INDArray conv2dLibnd4j(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         weight = dilateKernel(weight, spec);
         spec = undilated(spec);
         long[] outShape = convOutShape(input, weight, spec);
@@ -91,8 +94,8 @@ public final class Kernels {
         return conv2dInputGradientLibnd4j(gradOut, weight, inputShape, spec);
     }
 
-    /** {@link #conv2dInputGradient} through libnd4j's deconv2d (or conv2d_bp) op. */
-    static INDArray conv2dInputGradientLibnd4j(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
+    /** {@link #conv2dInputGradient} through libnd4j's deconv2d (or conv2d_bp) op; public as {@link #conv2dLibnd4j}. */
+    public static INDArray conv2dInputGradientLibnd4j(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
         weight = dilateKernel(weight, spec);
         spec = undilated(spec);
         long kH = weight.size(2), kW = weight.size(3);
@@ -392,6 +395,18 @@ public final class Kernels {
             outShape = new long[] {a.size(0), m, n};
         }
         if (OneDnnMatmul.supports(a, b)) return OneDnnMatmul.multiply(a, transposeA, b, transposeB, outShape);
+        return matmulLibnd4j(a, b, transposeA, transposeB, outShape);
+    }
+
+    /** {@link #matmul} through libnd4j's matmul op (BLAS); public for benchmarks and A/B checks. */
+    public static INDArray matmulLibnd4j(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        int r = a.rank();
+        long m = transposeA ? a.size(r - 1) : a.size(r - 2);
+        long n = transposeB ? b.size(r - 2) : b.size(r - 1);
+        return matmulLibnd4j(a, b, transposeA, transposeB, r == 2 ? new long[] {m, n} : new long[] {a.size(0), m, n});
+    }
+
+    private static INDArray matmulLibnd4j(INDArray a, INDArray b, boolean transposeA, boolean transposeB, long[] outShape) {
         INDArray out = MemoryScope.allocate(a.dataType(), outShape);
         Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(out)
                 .addIntegerArguments(transposeA ? 1 : 0, transposeB ? 1 : 0, 0).build());
