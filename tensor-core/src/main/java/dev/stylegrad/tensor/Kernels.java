@@ -414,6 +414,28 @@ public final class Kernels {
     }
 
     /**
+     * {@code out[n] = mix[n] · F[n]} for feature maps {@code features} [N, C, H, W] and matrices {@code mix} [N, O, C]:
+     * every pixel's channel vector multiplied by the same matrix, giving [N, O, H, W]. This is a Gram matrix's
+     * backward (mix = dG + dGᵀ). It is a 1×1 convolution, and on CPU float32 runs as one (oneDNN's 1×1 kernel): on the
+     * Gram shapes of a style step it measured 2.0–2.7× faster than oneDNN's matmul (benchmarks/RESULTS.md), whose
+     * general GEMM is memory-bound with only C = 64–512 for the inner dimension.
+     */
+    public static INDArray mixChannels(INDArray mix, INDArray features) {
+        Shapes.requireRank("mix channels", "features [N, C, H, W]", features, 4);
+        Shapes.requireRank("mix channels", "mix [N, O, C]", mix, 3);
+        Shapes.requireSameDType("mix channels", "mix", mix, "features", features);
+        long n = features.size(0), c = features.size(1), h = features.size(2), w = features.size(3), o = mix.size(1);
+        Shapes.require(mix.size(0) == n && mix.size(2) == c, "mix channels", "mix " + Shapes.format(mix.shape())
+                + " does not fit features " + Shapes.format(features.shape()) + ": expected [" + n + ", O, " + c + "]");
+        if (n == 1 && OneDnnConvolution.supports(features, mix, null)) {
+            INDArray kernel = mix.reshape('c', o, c, 1, 1);
+            return OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w});
+        }
+        INDArray out = matmul(mix, features.reshape('c', n, c, h * w), false, false);
+        return out.reshape('c', n, o, h, w);
+    }
+
+    /**
      * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
      * Float32 on the CPU backend: oneDNN's matmul ({@link OneDnnMatmul}), measured fastest at every VGG Gram shape
      * inside a style step (benchmarks/RESULTS.md), and on the same OpenMP threads as the convolutions; with

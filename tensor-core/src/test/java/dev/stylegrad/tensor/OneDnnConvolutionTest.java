@@ -140,4 +140,17 @@ class OneDnnConvolutionTest {
                 Transforms.relu(Kernels.conv2dLibnd4j(x, doubled, null, Conv2dSpec.SAME_3X3), true).castTo(DataType.DOUBLE)))
                 .isLessThan(1e-6);
     }
+
+    @Test
+    void mixChannelsAsAOneByOneConvolutionMatchesFloat64Products() {
+        Nd4j.getRandom().setSeed(26);
+        for (int[] nocHw : new int[][] {{1, 64, 64, 16, 16}, {1, 24, 40, 7, 5}, {2, 16, 16, 4, 6}}) {
+            int n = nocHw[0], o = nocHw[1], c = nocHw[2], h = nocHw[3], w = nocHw[4];
+            INDArray mix = Nd4j.randn(DataType.DOUBLE, n, o, c), f = Nd4j.randn(DataType.DOUBLE, n, c, h, w);
+            INDArray want = Kernels.matmul(mix, f.reshape('c', n, c, h * w), false, false).reshape('c', n, o, h, w);
+            INDArray got = Kernels.mixChannels(mix.castTo(DataType.FLOAT), f.castTo(DataType.FLOAT));
+            assertThat(relErr(got, want)).as(java.util.Arrays.toString(nocHw)).isLessThan(1e-5);
+            assertThat(relErr(Kernels.mixChannels(mix, f), want)).as("float64 " + java.util.Arrays.toString(nocHw)).isLessThan(1e-12);
+        }
+    }
 }

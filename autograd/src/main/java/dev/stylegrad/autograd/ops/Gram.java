@@ -26,8 +26,8 @@ final class Gram extends Function {
     @Override
     protected INDArray[] backward(Context ctx, INDArray g) {
         INDArray symmetric = Elementwise.add(g, g.permute(0, 2, 1));
-        INDArray gradF = Kernels.matmul(symmetric, ctx.saved(0), false, false);
+        INDArray gradF = Kernels.mixChannels(symmetric, ctx.saved(0).reshape('c', ctx.inputShape(0)));
         MemoryScope.release(symmetric);
-        return new INDArray[] {gradF.reshape('c', ctx.inputShape(0))};
+        return new INDArray[] {gradF};
     }
 }
