@@ -52,27 +52,9 @@ public final class GramCheck {
                 INDArray out = Nd4j.create(DataType.FLOAT, c, c);
                 float[] outJ = new float[c * c];
 
-                double t = best(repeats, () -> {
-                    try (MemoryScope scope = MemoryScope.open("gram-check")) {
-                        GramKernels.library(f3);
-                    }
-                });
-                float[] lib;
-                try (MemoryScope scope = MemoryScope.open("gram-check")) {
-                    lib = GramKernels.library(f3).reshape(c * c).toFloatVector();
-                }
-                print(shape, "onednnMatmul", t, flops, GramKernels.maxRelError(lib, ref));
-                t = best(repeats, () -> {
-                    try (MemoryScope scope = MemoryScope.open("gram-check")) {
-                        GramKernels.gemm(f3);
-                    }
-                });
-                float[] gemm;
-                try (MemoryScope scope = MemoryScope.open("gram-check")) {
-                    gemm = GramKernels.gemm(f3).reshape(c * c).toFloatVector();
-                }
-                print(shape, "nd4jGemm", t, flops, GramKernels.maxRelError(gemm, ref));
-                t = best(repeats, () -> GramKernels.syrk(f2, out, true));
+                checkScoped(shape, "onednnMatmul", repeats, flops, ref, () -> GramKernels.library(f3));
+                checkScoped(shape, "nd4jGemm", repeats, flops, ref, () -> GramKernels.gemm(f3));
+                double t = best(repeats, () -> GramKernels.syrk(f2, out, true));
                 print(shape, "syrk+mirror", t, flops, GramKernels.maxRelError(out.reshape(c * c).toFloatVector(), ref));
                 t = best(repeats, () -> GramKernels.java(fj, c, m, outJ, pool, threads));
                 print(shape, "javaBlocked", t, flops, GramKernels.maxRelError(outJ, ref));
@@ -82,6 +64,21 @@ public final class GramCheck {
         }
         System.out.println("# GFLOP/s counts 2*C^2*M for every variant (syrk does about half of that work); timings are a best-of-"
                 + repeats + " wall clock, not JMH");
+    }
+
+    /** Times and checks a variant whose result lives in a memory scope, as in a style step. */
+    private static void checkScoped(String shape, String variant, int repeats, double flops, double[] ref,
+            java.util.function.Supplier<INDArray> gram) {
+        double t = best(repeats, () -> {
+            try (MemoryScope scope = MemoryScope.open("gram-check")) {
+                gram.get();
+            }
+        });
+        float[] g;
+        try (MemoryScope scope = MemoryScope.open("gram-check")) {
+            g = gram.get().reshape(ref.length).toFloatVector();
+        }
+        print(shape, variant, t, flops, GramKernels.maxRelError(g, ref));
     }
 
     /** Seconds of the fastest of {@code repeats} runs after one untimed warm-up run. */

@@ -8,7 +8,6 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -222,41 +221,19 @@ final class OneDnnConvolution {
      */
     private static final class FrozenWeights {
         private static final ReferenceQueue<INDArray> COLLECTED = new ReferenceQueue<>();
-        private static final Map<Ref, List<Copy>> COPIES = new ConcurrentHashMap<>();
+        private static final Map<IdentityKey, List<Copy>> COPIES = new ConcurrentHashMap<>();
 
         private record Copy(dnnl_memory_desc_t layout, INDArray data) {}
 
-        /** A weak reference equal to another exactly when both still point at the same array. */
-        private static final class Ref extends WeakReference<INDArray> {
-            private final int hash;
-
-            Ref(INDArray array, ReferenceQueue<INDArray> queue) {
-                super(array, queue);
-                hash = System.identityHashCode(array);
-            }
-
-            @Override
-            public int hashCode() {
-                return hash;
-            }
-
-            @Override
-            public boolean equals(Object o) {
-                if (o == this) return true;
-                INDArray mine = get();
-                return mine != null && o instanceof Ref r && r.get() == mine;
-            }
-        }
-
         static void register(INDArray weight) {
             purge();
-            COPIES.putIfAbsent(new Ref(weight, COLLECTED), new CopyOnWriteArrayList<>());
+            COPIES.putIfAbsent(new IdentityKey(weight, COLLECTED), new CopyOnWriteArrayList<>());
         }
 
         /** The weight reordered into {@code plan}'s layout if the weight is frozen (made on first use), else null. */
         static INDArray copy(INDArray weight, Plan plan, dnnl_stream stream) {
             if (COPIES.isEmpty()) return null;
-            List<Copy> copies = COPIES.get(new Ref(weight, null));
+            List<Copy> copies = COPIES.get(new IdentityKey(weight, null));
             if (copies == null) return null;
             for (Copy c : copies) if (dnnl_memory_desc_equal(c.layout, plan.weightInner) != 0) return c.data;
             synchronized (copies) {

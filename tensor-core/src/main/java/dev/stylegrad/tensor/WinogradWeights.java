@@ -2,7 +2,6 @@ package dev.stylegrad.tensor;
 
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,28 +22,28 @@ import org.nd4j.linalg.factory.Nd4j;
 final class WinogradWeights {
     private WinogradWeights() {}
 
-    private static final Map<Key, INDArray> CACHE = new HashMap<>();
+    private static final Map<IdentityKey, INDArray> CACHE = new HashMap<>();
     private static final ReferenceQueue<INDArray> CLEARED = new ReferenceQueue<>();
 
     /** U [16, O, C] for OIHW weights [O, C, 3, 3], position p = 4·i + j of the 4×4 transform; from the cache if present. */
     static synchronized INDArray of(INDArray weight) {
         expunge();
-        INDArray u = CACHE.get(new Key(weight, null));
+        INDArray u = CACHE.get(new IdentityKey(weight, null));
         if (u == null) {
             u = MemoryScope.outside(() -> transform(weight)); // long-lived: must not come from a step's pool
-            CACHE.put(new Key(weight, CLEARED), u);
+            CACHE.put(new IdentityKey(weight, CLEARED), u);
         }
         return u;
     }
 
     /** Drops the cached transform of {@code weight} (after modifying it in place). */
     static synchronized void forget(INDArray weight) {
-        CACHE.remove(new Key(weight, null));
+        CACHE.remove(new IdentityKey(weight, null));
     }
 
     /** Whether a transform of {@code weight} is cached (for tests). */
     static synchronized boolean contains(INDArray weight) {
-        return CACHE.containsKey(new Key(weight, null));
+        return CACHE.containsKey(new IdentityKey(weight, null));
     }
 
     private static void expunge() {
@@ -93,28 +92,5 @@ final class WinogradWeights {
         Reference.reachabilityFence(w);
         Reference.reachabilityFence(u);
         return u;
-    }
-
-    /** A weak reference compared by referent identity; a cleared key equals only itself. */
-    private static final class Key extends WeakReference<INDArray> {
-        private final int hash;
-
-        Key(INDArray referent, ReferenceQueue<INDArray> queue) {
-            super(referent, queue);
-            hash = System.identityHashCode(referent);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            if (this == other) return true;
-            if (!(other instanceof Key k)) return false;
-            INDArray mine = get();
-            return mine != null && mine == k.get();
-        }
     }
 }
