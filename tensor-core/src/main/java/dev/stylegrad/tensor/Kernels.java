@@ -7,8 +7,10 @@ import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The numeric kernels the autodiff ops call, each a checked wrapper around one libnd4j custom op (oneDNN-backed on
- * CPU builds that have it, cuDNN on CUDA builds).
+ * The numeric kernels the autodiff ops call, each a checked wrapper around one native kernel: for float32 on the CPU
+ * backend, convolutions and matrix products call oneDNN directly with cached primitives ({@link OneDnnConvolution},
+ * {@link OneDnnMatmul}); everything else, float64 and other backends go through libnd4j's custom ops (oneDNN-backed
+ * on CPU builds that have it, cuDNN on CUDA builds).
  *
  * <p>Conventions: images are NCHW, convolution weights OIHW (PyTorch's layout). Every kernel allocates its output
  * itself, in the caller's current memory scope, and never modifies its inputs. Convolution gradients are separate

@@ -153,4 +153,31 @@ class OneDnnConvolutionTest {
             assertThat(relErr(Kernels.mixChannels(mix, f), want)).as("float64 " + java.util.Arrays.toString(nocHw)).isLessThan(1e-12);
         }
     }
+
+    @Test
+    void concurrentCallsFromSeveralThreadsGiveTheSingleThreadedResults() throws Exception {
+        // Each thread has its own oneDNN stream and scratch; the cached primitives are shared.
+        Nd4j.getRandom().setSeed(27);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 16, 24, 24), w = Nd4j.randn(DataType.FLOAT, 32, 16, 3, 3);
+        INDArray g = Nd4j.randn(DataType.FLOAT, 1, 32, 24, 24);
+        INDArray wantOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
+        INDArray wantGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int t = 0; t < 8; t++) {
+                results.add(pool.submit(() -> {
+                    boolean same = true;
+                    for (int i = 0; i < 20; i++) {
+                        same &= Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3).equals(wantOut);
+                        same &= Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3).equals(wantGrad);
+                    }
+                    return same;
+                }));
+            }
+            for (var r : results) assertThat(r.get()).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
