@@ -31,7 +31,8 @@ public final class Kernels {
         checkConv("conv2d", input, weight, bias);
         if (useWinograd(input, weight, spec)) return Winograd3x3.conv2d(input, weight, bias);
         if (OneDnnConvolution.supports(input, weight, bias)) {
-            return OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
+            INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
+            if (out != null) return out;
         }
         return conv2dLibnd4j(input, weight, bias, spec);
     }
@@ -43,7 +44,8 @@ public final class Kernels {
     public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         checkConv("conv2d", input, weight, bias);
         if (!useWinograd(input, weight, spec) && OneDnnConvolution.supports(input, weight, bias)) {
-            return OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
+            INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
+            if (out != null) return out;
         }
         return reluInPlace(conv2d(input, weight, bias, spec));
     }
@@ -91,7 +93,8 @@ public final class Kernels {
             return Winograd3x3.inputGradient(gradOut, weight);
         }
         if (OneDnnConvolution.supports(gradOut, weight, null)) {
-            return OneDnnConvolution.inputGradient(gradOut, weight, inputShape, spec);
+            INDArray gradIn = OneDnnConvolution.inputGradient(gradOut, weight, inputShape, spec);
+            if (gradIn != null) return gradIn;
         }
         return conv2dInputGradientLibnd4j(gradOut, weight, inputShape, spec);
     }
@@ -396,7 +399,10 @@ public final class Kernels {
                     + Shapes.format(b.shape()));
             outShape = new long[] {a.size(0), m, n};
         }
-        if (OneDnnMatmul.supports(a, b)) return OneDnnMatmul.multiply(a, transposeA, b, transposeB, outShape);
+        if (OneDnnMatmul.supports(a, b)) {
+            INDArray out = OneDnnMatmul.multiply(a, transposeA, b, transposeB, outShape);
+            if (out != null) return out;
+        }
         return matmulLibnd4j(a, b, transposeA, transposeB, outShape);
     }
 
@@ -431,7 +437,8 @@ public final class Kernels {
                 + " does not fit features " + Shapes.format(features.shape()) + ": expected [" + n + ", O, " + c + "]");
         if (n == 1 && OneDnnConvolution.supports(features, mix, null)) {
             INDArray kernel = mix.reshape('c', o, c, 1, 1);
-            return OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w});
+            INDArray out = OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w});
+            if (out != null) return out;
         }
         INDArray out = matmul(mix, features.reshape('c', n, c, h * w), false, false);
         return out.reshape('c', n, o, h, w);

@@ -10,6 +10,7 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
@@ -24,6 +25,8 @@ import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Float32 convolutions (forward, optionally with a fused ReLU, and input gradient) through oneDNN's C API, with every
@@ -45,7 +48,9 @@ import org.nd4j.linalg.factory.Nd4j;
 final class OneDnnConvolution {
     private OneDnnConvolution() {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolution.class);
     private static final Map<PlanKey, Plan> PLANS = new ConcurrentHashMap<>();
+    private static final Set<PlanKey> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
     private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT }
 
@@ -68,16 +73,19 @@ final class OneDnnConvolution {
 
     // ------------------------------------------------------------------------------------------------ calls
 
-    /** conv2d(input, weight) + bias, ReLU'd if asked, into a new array of {@code outShape} from the current scope. */
+    /**
+     * conv2d(input, weight) + bias, ReLU'd if asked, into a new array of {@code outShape} from the current scope; null
+     * if oneDNN has no kernel for this shape (the caller then takes libnd4j's path).
+     */
     static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape) {
         Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape);
-        return plan.run(input, weight, bias, outShape);
+        return plan == null ? null : plan.run(input, weight, bias, outShape);
     }
 
-    /** Gradient of the convolution's input given its output's, into a new array of {@code inputShape}. */
+    /** Gradient of the convolution's input given its output's, into a new array of {@code inputShape}; null as {@link #forward}. */
     static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
         Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape());
-        return plan.run(gradOut, weight, null, inputShape);
+        return plan == null ? null : plan.run(gradOut, weight, null, inputShape);
     }
 
     /**
@@ -90,11 +98,17 @@ final class OneDnnConvolution {
         FrozenWeights.register(weight);
     }
 
+    /** The cached plan for these shapes, built on first use; null if oneDNN cannot build one (remembered, logged once). */
     private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out) {
         PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias);
         Plan plan = PLANS.get(key);
-        if (plan == null) plan = PLANS.computeIfAbsent(key, k -> new Plan(k, out));
-        return plan;
+        if (plan != null || UNBUILDABLE.contains(key)) return plan;
+        try {
+            return PLANS.computeIfAbsent(key, k -> new Plan(k, out));
+        } catch (IllegalStateException e) {
+            if (UNBUILDABLE.add(key)) LOG.warn("no oneDNN convolution for {}; using libnd4j's: {}", key, e.getMessage());
+            return null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ plans

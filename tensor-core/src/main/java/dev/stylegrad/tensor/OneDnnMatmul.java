@@ -4,6 +4,7 @@ import static dev.stylegrad.tensor.OneDnn.check;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
@@ -12,6 +13,8 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Float32 matrix products {@code op(a)·op(b)} (op = identity or transpose, rank 2 or batched rank 3) through oneDNN's
@@ -26,7 +29,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class OneDnnMatmul {
     private OneDnnMatmul() {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnMatmul.class);
     private static final Map<Key, Plan> PLANS = new ConcurrentHashMap<>();
+    private static final Set<Key> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
     /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order). */
     private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB) {}
@@ -37,14 +42,25 @@ final class OneDnnMatmul {
                 && OneDnn.supportsFloat32(a, b);
     }
 
-    /** {@code op(a)·op(b)} into a new array of {@code outShape} from the current scope; shapes already checked. */
+    /**
+     * {@code op(a)·op(b)} into a new array of {@code outShape} from the current scope; shapes already checked. Null if
+     * oneDNN cannot build a kernel for these shapes (remembered, logged once; the caller takes libnd4j's path).
+     */
     static INDArray multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB, long[] outShape) {
         int r = a.rank();
         long m = outShape[r - 2], n = outShape[r - 1];
         long k = transposeA ? a.size(r - 2) : a.size(r - 1);
         Key key = new Key(r, r == 3 ? a.size(0) : 1, m, k, n, transposeA, transposeB);
         Plan plan = PLANS.get(key);
-        if (plan == null) plan = PLANS.computeIfAbsent(key, Plan::new);
+        if (plan == null) {
+            if (UNBUILDABLE.contains(key)) return null;
+            try {
+                plan = PLANS.computeIfAbsent(key, Plan::new);
+            } catch (IllegalStateException e) {
+                if (UNBUILDABLE.add(key)) LOG.warn("no oneDNN matmul for {}; using libnd4j's: {}", key, e.getMessage());
+                return null;
+            }
+        }
         INDArray out = MemoryScope.allocate(DataType.FLOAT, outShape);
         try (OneDnn.Memories mem = new OneDnn.Memories()) {
             OneDnn.execute(OneDnn.stream(), plan.primitive, DNNL_ARG_SRC, mem.wrap(plan.a, a), DNNL_ARG_WEIGHTS,
