@@ -4,10 +4,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
- * Which ND4J backend is loaded (CPU or CUDA), which native build of it, and how many threads it uses; reported once
- * at start so every log and benchmark says what it ran on.
+ * Which ND4J backend is loaded (CPU or CUDA), which native build of it, how many threads it uses and, on the CPU,
+ * which instruction set oneDNN's kernels dispatch to; reported once at start so every log and benchmark says what it
+ * ran on. The kernel ISA matters: the same build picks other kernels on an AVX2 and an AVX-512 CPU, and
+ * {@code DNNL_MAX_CPU_ISA=AVX2} caps it.
  */
-public record Backend(String device, String library, int threads) {
+public record Backend(String device, String library, int threads, String kernelIsa) {
 
     /** Detects the loaded backend. Loading ND4J's native library happens here if it has not yet. */
     public static Backend current() {
@@ -16,7 +18,8 @@ public record Backend(String device, String library, int threads) {
         String artifact = cpu ? "nd4j-native" : "nd4j-cuda";
         String build = nativeBuild(cpu);
         int threads = Nd4j.getEnvironment().maxMasterThreads();
-        return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads);
+        String isa = cpu && OneDnn.UNAVAILABLE == null ? OneDnn.effectiveIsa() : "";
+        return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads, isa);
     }
 
     /**
@@ -29,9 +32,12 @@ public record Backend(String device, String library, int threads) {
         Nd4j.getEnvironment().setMaxMasterThreads(n);
     }
 
-    /** One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2}. */
+    /**
+     * One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx512_core_bf16}; the kernels
+     * part is missing where oneDNN is not loaded (other backends, {@code -Dstylegrad.onednn=false}).
+     */
     public String report() {
-        return "backend=" + device + " (" + library + "), threads=" + threads;
+        return "backend=" + device + " (" + library + "), threads=" + threads + (kernelIsa.isEmpty() ? "" : ", kernels=" + kernelIsa);
     }
 
     @Override

@@ -60,6 +60,19 @@ public final class Kernels {
     }
 
     /**
+     * An upper bound of the memory one {@link #conv2dRelu} call (or, with {@code inputGradient}, one
+     * {@link #conv2dInputGradient} call) of a float32 convolution of these shapes takes from the current memory scope
+     * besides its result: oneDNN's blocked copies of the operands and its scratchpad, whose sizes depend on the CPU's
+     * instruction set (oneDNN pads channels to blocks of 8 on AVX2, 16 on AVX-512). 0 where oneDNN does not run it.
+     * For memory bounds that hold on every CPU.
+     */
+    public static long conv2dScratchBytes(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient) {
+        if (OneDnn.UNAVAILABLE != null) return 0;
+        long[] outShape = {inputShape[0], weightShape[0], spec.outH(inputShape[2], weightShape[2]), spec.outW(inputShape[3], weightShape[3])};
+        return OneDnnConvolution.scratchBytes(inputGradient, inputShape, weightShape, spec, outShape);
+    }
+
+    /**
      * {@link #conv2d} through libnd4j's conv2d op, which {@link #conv2d} takes for float64, on other backends, or
      * with oneDNN turned off; public for benchmarks and A/B checks.
      */

@@ -8,6 +8,7 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.Loader;
@@ -22,6 +23,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>oneDNN runs on the OpenMP runtime libnd4j already loaded (one libgomp in the process, checked with
  * /proc/PID/maps), so its threads are the ones libnd4j's own kernels use.
+ *
+ * <p>Threads: every primitive is made in oneDNN's <em>user</em> scratchpad mode ({@link #attributes}), and each call
+ * brings its own scratchpad from the calling thread's {@link MemoryScope} ({@link #execute}). In the default
+ * <em>library</em> mode the binaries we load (built without DNNL_ENABLE_CONCURRENT_EXEC) share one scratchpad among
+ * primitives and allow a primitive to run only on the thread that created it; our primitives are cached and shared,
+ * so two threads running the same kernel wrote into one scratchpad and got each other's partial sums (seen on
+ * AVX-512's brgconv kernels: values off by 31.6 of 50.9). With a scratchpad per call a cached primitive may run on any
+ * number of threads at once. Streams are per thread, as oneDNN requires.
  */
 final class OneDnn {
     private OneDnn() {}
@@ -55,6 +64,25 @@ final class OneDnn {
     }
 
     private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(OneDnn::newStream);
+
+    /**
+     * The instruction set oneDNN's CPU kernels dispatch to in this process, e.g. {@code avx2} or
+     * {@code avx512_core_amx}: the CPU's best unless capped by {@code DNNL_MAX_CPU_ISA}.
+     */
+    static String effectiveIsa() {
+        int isa = dnnl_get_effective_cpu_isa();
+        if (isa == dnnl_cpu_isa_avx512_core_amx) return "avx512_core_amx";
+        if (isa == dnnl_cpu_isa_avx512_core_bf16) return "avx512_core_bf16";
+        if (isa == dnnl_cpu_isa_avx512_core_vnni) return "avx512_core_vnni";
+        if (isa == dnnl_cpu_isa_avx512_core) return "avx512_core";
+        if (isa == dnnl_cpu_isa_avx512_mic_4ops) return "avx512_mic_4ops";
+        if (isa == dnnl_cpu_isa_avx512_mic) return "avx512_mic";
+        if (isa == dnnl_cpu_isa_avx2_vnni) return "avx2_vnni";
+        if (isa == dnnl_cpu_isa_avx2) return "avx2";
+        if (isa == dnnl_cpu_isa_avx) return "avx";
+        if (isa == dnnl_cpu_isa_sse41) return "sse41";
+        return "isa-0x" + Integer.toHexString(isa);
+    }
 
     static dnnl_engine engine() {
         return ENGINE;
@@ -95,7 +123,7 @@ final class OneDnn {
             return create(desc, new Pointer(s.data().addressPointer()));
         }
 
-        dnnl_memory reorder(dnnl_stream stream, dnnl_primitive reorder, dnnl_memory from, dnnl_memory_desc_t toDesc, long bytes) {
+        dnnl_memory reorder(dnnl_stream stream, Kernel reorder, dnnl_memory from, dnnl_memory_desc_t toDesc, long bytes) {
             dnnl_memory to = scratch(toDesc, bytes);
             execute(stream, reorder, DNNL_ARG_FROM, from, DNNL_ARG_TO, to);
             return to;
@@ -132,17 +160,74 @@ final class OneDnn {
         return d;
     }
 
-    static dnnl_primitive reorderOrNull(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+    /** A reorder between two layouts, or null where they are the same. */
+    static Kernel reorderOrNull(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
         if (dnnl_memory_desc_equal(from, to) != 0) return null;
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, null), "describing a reorder");
-        dnnl_primitive p = new dnnl_primitive();
-        check(dnnl_primitive_create(p, pd), "creating a reorder");
-        return p;
+        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, attributes()), "describing a reorder");
+        return kernel(pd, "a reorder");
     }
 
-    /** Runs a primitive on (argument id, memory) pairs and waits for it. */
-    static void execute(dnnl_stream stream, dnnl_primitive primitive, Object... idsAndMemories) {
+    /**
+     * New primitive attributes in user scratchpad mode: the scratchpad is ours to give on every call, so the primitive
+     * can be shared between threads (see the class comment). Every primitive of ours is made with these.
+     */
+    static dnnl_primitive_attr attributes() {
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(attr), "creating attributes");
+        check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "choosing the user scratchpad mode");
+        return attr;
+    }
+
+    /**
+     * A primitive and the scratchpad each of its calls needs (oneDNN's report, 0 if none). {@code owner} keeps the
+     * primitive descriptor that {@code scratchpad} points into alive.
+     */
+    record Kernel(dnnl_primitive primitive, dnnl_memory_desc_t scratchpad, long scratchpadBytes, dnnl_primitive_desc owner) {}
+
+    /** The primitive of {@code pd} (made with {@link #attributes}) and its scratchpad's description. */
+    static Kernel kernel(dnnl_primitive_desc pd, String what) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "creating " + what);
+        dnnl_memory_desc_t pad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        long bytes = pad == null || pad.isNull() ? 0 : dnnl_memory_desc_get_size(pad);
+        return new Kernel(p, bytes == 0 ? null : pad, bytes, pd);
+    }
+
+    /**
+     * Runs a kernel on (argument id, memory) pairs and waits for it. Its scratchpad, if it needs one, is this call's
+     * own: taken from the current {@link MemoryScope} and handed back as soon as the kernel has run.
+     */
+    static void execute(dnnl_stream stream, Kernel kernel, Object... idsAndMemories) {
+        if (kernel.scratchpadBytes == 0) {
+            run(stream, kernel.primitive, idsAndMemories);
+            return;
+        }
+        INDArray pad = MemoryScope.allocate(DataType.FLOAT, scratchpadFloats(kernel.scratchpadBytes));
+        dnnl_memory padMemory = new dnnl_memory();
+        check(dnnl_memory_create(padMemory, kernel.scratchpad, ENGINE, new Pointer(pad.data().addressPointer())),
+                "wrapping a scratchpad");
+        try {
+            Object[] withPad = java.util.Arrays.copyOf(idsAndMemories, idsAndMemories.length + 2);
+            withPad[idsAndMemories.length] = DNNL_ARG_SCRATCHPAD;
+            withPad[idsAndMemories.length + 1] = padMemory;
+            run(stream, kernel.primitive, withPad);
+        } finally {
+            dnnl_memory_destroy(padMemory);
+            MemoryScope.release(pad);
+        }
+    }
+
+    /**
+     * Scratchpad sizes rounded up to a power of two floats (at least 4 KiB), so that the few sizes a network's
+     * kernels ask for share the memory scope's pooled buffers instead of each keeping its own.
+     */
+    static long scratchpadFloats(long bytes) {
+        long floats = Math.max(1024, (bytes + 3) / 4);
+        return Long.highestOneBit(floats - 1) << 1;
+    }
+
+    private static void run(dnnl_stream stream, dnnl_primitive primitive, Object... idsAndMemories) {
         int n = idsAndMemories.length / 2;
         try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(n)) {
             for (int i = 0; i < n; i++) {

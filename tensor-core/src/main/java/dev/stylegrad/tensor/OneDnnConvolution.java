@@ -18,7 +18,6 @@ import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
-import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -98,6 +97,33 @@ final class OneDnnConvolution {
         FrozenWeights.register(weight);
     }
 
+    /**
+     * Upper bound of the scratch one call of this shape takes from the memory scope besides its result: the
+     * operands' and result's copies in oneDNN's blocked layouts (their size depends on the CPU: channels are padded to
+     * blocks of 8 on AVX2 and 16 on AVX-512) and the kernel's scratchpad, as oneDNN reports them; 0 if oneDNN cannot
+     * run this shape.
+     */
+    static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape) {
+        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape);
+        if (p == null) return 0;
+        long floats = 0;
+        if (p.fromReorder != null) floats += (p.fromInnerBytes + 3) / 4 + pad(p.fromReorder);
+        if (p.weightReorder != null) floats += (p.weightInnerBytes + 3) / 4 + pad(p.weightReorder);
+        if (p.toReorder != null) floats += (p.toInnerBytes + 3) / 4 + pad(p.toReorder);
+        return 4 * (floats + pad(p.primitive));
+    }
+
+    private static long pad(OneDnn.Kernel k) {
+        return k.scratchpadBytes() == 0 ? 0 : OneDnn.scratchpadFloats(k.scratchpadBytes());
+    }
+
+    /** Calls this path has run in this JVM (tests check that the path under test really ran). */
+    static long calls() {
+        return CALLS.sum();
+    }
+
+    private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
+
     /** The cached plan for these shapes, built on first use; null if oneDNN cannot build one (remembered, logged once). */
     private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out) {
         PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias);
@@ -119,10 +145,10 @@ final class OneDnnConvolution {
      */
     private static final class Plan {
         final Kind kind;
-        final dnnl_primitive primitive;
+        final OneDnn.Kernel primitive;
         final dnnl_memory_desc_t fromUser, weightUser, toUser, biasUser;
         final dnnl_memory_desc_t fromInner, weightInner, toInner;
-        final dnnl_primitive fromReorder, weightReorder, toReorder; // null where the layouts already agree
+        final OneDnn.Kernel fromReorder, weightReorder, toReorder; // null where the layouts already agree
         final long fromInnerBytes, weightInnerBytes, toInnerBytes;
         // Kept so the native descriptors the memory descs point into stay alive as long as the plan.
         @SuppressWarnings("unused") private final Object[] owned;
@@ -145,8 +171,7 @@ final class OneDnnConvolution {
             int prop = kind == Kind.INPUT_GRADIENT ? dnnl_forward_training : dnnl_forward_inference;
             check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, srcAny, weiAny,
                     biasDesc, dstAny, strides, dilates, padL, padR), "describing the convolution");
-            dnnl_primitive_attr attr = new dnnl_primitive_attr();
-            check(dnnl_primitive_attr_create(attr), "creating attributes");
+            dnnl_primitive_attr attr = OneDnn.attributes();
             dnnl_post_ops postOps = new dnnl_post_ops();
             check(dnnl_post_ops_create(postOps), "creating post-ops");
             if (kind == Kind.FORWARD_RELU) {
@@ -162,11 +187,10 @@ final class OneDnnConvolution {
                 check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
                 pd = new dnnl_primitive_desc();
-                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), null, OneDnn.engine(), forwardPd),
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), OneDnn.attributes(), OneDnn.engine(), forwardPd),
                         "choosing an input-gradient kernel");
             }
-            primitive = new dnnl_primitive();
-            check(dnnl_primitive_create(primitive, pd), "creating the primitive");
+            primitive = OneDnn.kernel(pd, "the convolution primitive");
 
             boolean grad = kind == Kind.INPUT_GRADIENT;
             fromUser = desc(grad ? dst : src, dnnl_nchw);
@@ -224,6 +248,7 @@ final class OneDnnConvolution {
                     to = MemoryScope.allocate(DataType.FLOAT, toShape);
                     execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, m.wrap(toUser, to));
                 }
+                CALLS.increment();
                 return to;
             }
         }

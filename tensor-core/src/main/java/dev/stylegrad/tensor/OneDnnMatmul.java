@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,6 +34,13 @@ final class OneDnnMatmul {
 
     /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order). */
     private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB) {}
+
+    private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
+
+    /** Products this path has run in this JVM (tests check that the path under test really ran). */
+    static long calls() {
+        return CALLS.sum();
+    }
 
     /** True iff this path runs {@code a·b}: oneDNN loaded, both float32, dense c-order, rank 2 or both rank 3. */
     static boolean supports(INDArray a, INDArray b) {
@@ -66,12 +72,13 @@ final class OneDnnMatmul {
             OneDnn.execute(OneDnn.stream(), plan.primitive, DNNL_ARG_SRC, mem.wrap(plan.a, a), DNNL_ARG_WEIGHTS,
                     mem.wrap(plan.b, b), DNNL_ARG_DST, mem.wrap(plan.out, out));
         }
+        CALLS.increment();
         return out;
     }
 
     private static final class Plan {
         final dnnl_memory_desc_t a, b, out;
-        final dnnl_primitive primitive;
+        final OneDnn.Kernel primitive;
         @SuppressWarnings("unused") private final Object[] owned; // keeps the descriptors the memory descs live in
 
         Plan(Key key) {
@@ -81,10 +88,9 @@ final class OneDnnMatmul {
             dnnl_matmul_desc_t desc = new dnnl_matmul_desc_t();
             check(dnnl_matmul_desc_init(desc, a, b, null, out), "describing a matrix product");
             dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), null, OneDnn.engine(), null),
+            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), OneDnn.attributes(), OneDnn.engine(), null),
                     "choosing a matrix-product kernel");
-            primitive = new dnnl_primitive();
-            check(dnnl_primitive_create(primitive, pd), "creating the matrix-product primitive");
+            primitive = OneDnn.kernel(pd, "the matrix-product primitive");
             owned = new Object[] {desc, pd};
         }
 

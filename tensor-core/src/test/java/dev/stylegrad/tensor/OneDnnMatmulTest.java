@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** oneDNN's matmul path against libnd4j's in float64 (which never takes it), over ranks, transposes and batches. */
+@org.junit.jupiter.api.Tag("kernels")
 class OneDnnMatmulTest {
     @BeforeEach
     void needsOneDnn() {
