@@ -40,6 +40,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * Defaults are the course's: content relu4_2, style relu1_1..relu5_1 weighted 1, 0.75, 0.2, 0.2, 0.2, content weight 1,
  * style weight 1e6, no total variation, start from the content image, Adam with lr 0.003. {@link #cancel()} stops a
  * run (from any thread) after the current step; the result then holds the image reached so far.
+ *
+ * <p>Threads: a built {@code StyleTransfer} is one job and runs on one thread at a time; {@link #run()} called while
+ * it is already running elsewhere throws {@link IllegalStateException}. To run several style transfers at once,
+ * build one {@code StyleTransfer} per run and call {@link #run()} on each from its own thread; they may share a loaded
+ * {@link Vgg19} (its weights are only read). Concurrent runs give bit for bit the images and losses they give one
+ * after the other (tested on every CI run): every kernel is safe to call from several threads, and each thread has
+ * its own memory scope. The listener is called on the run's thread.
  */
 public final class StyleTransfer {
     /** Why a run ended. */
@@ -60,6 +67,7 @@ public final class StyleTransfer {
 
     private final Builder b;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean running = new AtomicBoolean();
     // The live run, for snapshot(): set by run(); liveCompleted is -1 while there is no consistent state to give.
     private INDArray liveX;
     private Optimizer liveOptimizer;
@@ -87,8 +95,21 @@ public final class StyleTransfer {
      * Runs the optimization. Progress goes to the listener only; nothing is printed.
      *
      * @throws IOException if the weights cannot be read
+     * @throws IllegalStateException if this instance is already running on another thread (build one per run)
      */
     public Result run() throws IOException {
+        if (!running.compareAndSet(false, true)) {
+            throw new IllegalStateException("this StyleTransfer is already running on another thread: build one StyleTransfer "
+                    + "per concurrent run (they may share a Vgg19)");
+        }
+        try {
+            return runAlone();
+        } finally {
+            running.set(false);
+        }
+    }
+
+    private Result runAlone() throws IOException {
         long start = System.nanoTime();
         RgbImage content = workingContent();
         Objective objective = objective();

@@ -9,7 +9,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** StyleTransfer against the course algorithm run in PyTorch on the same mini VGG19 weights and images. */
+/**
+ * StyleTransfer against the course algorithm run in PyTorch on the same mini VGG19 weights and images. CI runs it
+ * three times: as it is, with oneDNN capped to AVX2 ({@code DNNL_MAX_CPU_ISA=AVX2}), and on the backend-neutral path
+ * the CUDA build takes ({@code -Dstylegrad.onednn=false}: libnd4j's ops only).
+ */
+@org.junit.jupiter.api.Tag("end-to-end")
 class StyleTransferTest {
     @Test
     void adamMatchesTheCourseAlgorithmStepForStep() throws IOException {

@@ -32,6 +32,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * pad 1) at torchvision indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34; 2×2 stride-2 pooling after
  * each block. Channel widths come from the file. Weights are frozen: running the network on an image that needs a
  * gradient computes input gradients only.
+ *
+ * <p>Threads: immutable once loaded, so one {@code Vgg19} may serve any number of threads at once ({@link #forward}
+ * from several threads gives each exactly what it gives alone); each call's activations belong to the calling
+ * thread's memory scope.
  */
 public final class Vgg19 {
     /** Pooling between blocks: max as trained, or average (smoother results, as Gatys et al. suggest). */
