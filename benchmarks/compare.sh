@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Times one style step of stylegrad (dev.stylegrad.bench.StepTimer) and of the PyTorch reference (torch_step.py)
-# alternately, in fresh processes, and writes a Markdown report: machine, commands, median seconds per step, the
-# stylegrad/PyTorch ratio, model GFLOP/s and their share of the measured GEMM peak, and each process's peak RSS.
+# alternately, in fresh processes, and writes a Markdown report: machine (CPU model, its AVX2/AVX-512/AMX flags, the
+# instruction set each side's oneDNN kernels dispatch to), commands, median seconds per step, the stylegrad/PyTorch
+# ratio, model GFLOP/s and their share of the measured GEMM peak, and each process's peak RSS.
 # Without PyTorch (python3 -c 'import torch' fails) it says so and reports stylegrad alone.
 #
 #   benchmarks/compare.sh [--sizes 256,512] [--rounds 3] [--steps 5] [--warmup 2] [--threads 2] [--out FILE]
 #                         [--no-torch] [--gram]
 #
+# --out: default benchmarks/results/<cpu>-<isa>-<date>.md (e.g. amd-epyc-avx512-2026-11-30-1440.md), a new file
+# per run, so no run overwrites another CPU's results; paste or link it into benchmarks/RESULTS.md's section for that
+# kind of CPU.
 # --gram adds GramCheck's table (each Gram variant's GFLOP/s and float64 error at the nine VGG shapes, ~2 minutes).
 # Defaults are small (about 10 minutes on 2 cores). Run it on an otherwise idle machine: other load makes the numbers
-# meaningless. Environment: PYTHON (default /usr/bin/python3), BENCH_JAVA_OPTS (default -Xmx6g).
+# meaningless. Environment: PYTHON (default /usr/bin/python3), BENCH_JAVA_OPTS (default -Xmx6g); DNNL_MAX_CPU_ISA
+# (e.g. AVX2), when set, caps oneDNN's kernels in both processes and is named in the report.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
-sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out="$here/RESULTS.md"; use_torch=1; gram=0
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out=""; use_torch=1; gram=0
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) sizes="$2"; shift 2 ;;
@@ -32,6 +37,29 @@ while [[ $# -gt 0 ]]; do
 done
 for n in "$rounds" "$steps" "$warmup" "$threads"; do [[ "$n" =~ ^[0-9]+$ ]] || { echo "compare.sh: not a number: $n" >&2; exit 2; }; done
 IFS=',' read -r -a size_list <<<"$sizes"
+
+# The CPU: model name, family/model numbers, and the flags that decide which kernels oneDNN can use.
+cpu_field() { LC_ALL=C lscpu 2>/dev/null | sed -n "s/^$1:[[:space:]]*//p" | head -n1 || true; }
+cpu_model="$(cpu_field 'Model name')"
+[[ -n "$cpu_model" ]] || cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1 || true)"
+[[ -n "$cpu_model" ]] || cpu_model="unknown CPU"
+cpu_family="$(cpu_field 'CPU family')"; cpu_number="$(cpu_field 'Model')"
+cpu_flags="$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1 || true)"
+has_flag() { [[ " $cpu_flags " == *" $1 "* ]]; }
+if [[ -z "$cpu_flags" ]]; then
+  flag_report="unknown (no flags in /proc/cpuinfo)"; cpu_tier="unknown-isa"; cpu_kind="$cpu_model"
+else
+  flag_report="$(for f in avx2 avx512f avx512_bf16 amx_bf16; do
+    if has_flag "$f"; then printf '%s yes, ' "$f"; else printf '%s no, ' "$f"; fi; done | sed 's/, $//')"
+  if has_flag amx_bf16 || has_flag amx_tile; then cpu_tier=amx; cpu_kind="$cpu_model with AVX-512 and AMX"
+  elif has_flag avx512f; then cpu_tier=avx512; cpu_kind="$cpu_model with AVX-512, no AMX"
+  elif has_flag avx2; then cpu_tier=avx2; cpu_kind="$cpu_model, AVX2 only"
+  else cpu_tier=noavx2; cpu_kind="$cpu_model, no AVX2"
+  fi
+fi
+cpu_slug="$(tr '[:upper:]' '[:lower:]' <<<"$cpu_model" | sed -E 's/\((r|tm)\)//g; s/@.*//; s/ (cpu|processor)( |$)/ /g; s/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')"
+[[ -n "$out" ]] || out="$here/results/${cpu_slug:-cpu}-$cpu_tier-$(date -u '+%Y-%m-%d-%H%M').md"
+mkdir -p "$(dirname "$out")"
 
 python="${PYTHON:-/usr/bin/python3}"
 export OMP_NUM_THREADS="$threads" BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx6g}"
@@ -62,6 +90,8 @@ measure() {
     exit 1
   fi
   awk '$1 == "step" {print $3}' "$log.out" >>"$work/$label-$size.steps"
+  # StepTimer's backend line (stderr), e.g. "# backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx2".
+  if [[ $label == stylegrad && ! -s "$work/backend" ]]; then grep -m1 '^# backend' "$log.err" >"$work/backend" || true; fi
   local rss
   rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$log.err")"
   [[ -n "$rss" ]] || rss="$(sed -n 's/.*peak_rss_mb=\([0-9.]*\).*/\1/p' "$log.out")"
@@ -80,9 +110,20 @@ if awk -v l="${load_start%% *}" 'BEGIN {exit !(l + 0 > 0.5)}'; then
 fi
 echo "compare.sh: building and measuring the GEMM peak..." >&2
 our_gemm="$("$here/run.sh" --main dev.stylegrad.bench.GemmPeak 2>"$work/gemm.err" | sed -n 's/.*gflops=\([0-9.]*\).*/\1/p')"
-grep -h '^# backend' "$work/gemm.err" | head -n1 >"$work/backend" || true
-torch_gemm=""; torch_blas=""
+grep -h '^# backend' "$work/gemm.err" | head -n1 >"$work/backend-gemm" || true
+torch_gemm=""; torch_blas=""; torch_isa=""; torch_conv=""
 if [[ $use_torch == 1 ]]; then
+  # Which ISA PyTorch's oneDNN dispatches to: one small convolution (large enough for PyTorch to take oneDNN) with
+  # oneDNN's verbose mode on; its "info,cpu,isa:" line names the ISA, its "exec" line the convolution kernel run.
+  DNNL_VERBOSE=1 ONEDNN_VERBOSE=1 "$python" - "$threads" >"$work/torch-verbose.txt" 2>&1 <<'EOF' || true
+import sys, torch
+torch.set_num_threads(int(sys.argv[1]))
+with torch.no_grad():
+    torch.nn.functional.conv2d(torch.randn(1, 64, 56, 56), torch.randn(64, 64, 3, 3), padding=1)
+EOF
+  torch_isa="$(sed -n -E 's/^(dnnl|onednn)_verbose,(.*,)?info,cpu,isa:(.*)$/\3/p' "$work/torch-verbose.txt" | head -n1 || true)"
+  torch_conv="$(awk -F, '$1 ~ /^(dnnl|onednn)_verbose$/ {for (i = 2; i < NF; i++) if ($i == "exec") {
+      for (j = i + 1; j < NF; j++) if ($j == "convolution") {print $(j + 1); exit}}}' "$work/torch-verbose.txt" || true)"
   line="$("${torch_cmd[@]}" --gemm-peak 2048)"
   torch_gemm="$(sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' <<<"$line")"
   torch_blas="$(sed -n 's/.*blas=\(.*\)$/\1/p' <<<"$line")"
@@ -112,8 +153,18 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 flops_of() { sed -n 's/.*model_gflop=\([0-9.]*\).*/\1/p' "$work/stylegrad-$1.summary" | head -n1; }
+[[ -s "$work/backend" ]] || cp "$work/backend-gemm" "$work/backend" 2>/dev/null || true
+backend_line="$(sed 's/^# //' "$work/backend" 2>/dev/null || true)"
+our_isa="$(sed -n 's/.*kernels=\([^ ,]*\).*/\1/p' <<<"$backend_line")"
+[[ -n "$our_isa" ]] || our_isa="not reported (the backend line has no kernels=: an older build, or oneDNN not loaded)"
+isa_cap="${DNNL_MAX_CPU_ISA:-not set}"
+[[ -n "${DNNL_MAX_CPU_ISA:-}" ]] && isa_cap+=" (caps the oneDNN kernels of both processes)"
+[[ -n "${ONEDNN_MAX_CPU_ISA:-}" ]] && isa_cap+="; ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
+if [[ $use_torch == 1 ]]; then
+  torch_isa_report="${torch_isa:-unknown (no ISA line from DNNL_VERBOSE=1)}$([[ -n $torch_conv ]] && echo "; a 3×3 convolution ran $torch_conv")"
+fi
 {
-  echo "# Benchmark results: one style step, stylegrad vs PyTorch"
+  echo "# Benchmark results: one style step, stylegrad vs PyTorch, on $cpu_kind"
   echo
   echo "Written by \`benchmarks/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A step is the course algorithm's: VGG19 forward"
   echo "through relu5_1, content loss (relu4_2) and five Gram losses, backward to the image, one Adam update; random"
@@ -121,11 +172,14 @@ flops_of() { sed -n 's/.*model_gflop=\([0-9.]*\).*/\1/p' "$work/stylegrad-$1.sum
   echo
   echo "## Machine"
   echo
-  echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) ($(nproc) cores available)"
+  echo "- CPU: $cpu_model ($([[ -n $cpu_family ]] && echo "family $cpu_family, model $cpu_number; ")$(nproc) cores available)"
+  echo "- CPU flags: $flag_report"
+  echo "- DNNL_MAX_CPU_ISA: $isa_cap"
+  echo "- oneDNN kernels: stylegrad $our_isa$([[ $use_torch == 1 ]] && echo "; PyTorch $torch_isa_report")"
   echo "- memory: $(free -g | awk '/^Mem:/ {print $2 " GB total, " $7 " GB available at start"}')"
   echo "- kernel: $(uname -sr)"
   echo "- Java: $(java -version 2>&1 | head -n1)"
-  echo "- stylegrad: $(cat "$work/backend" 2>/dev/null | sed 's/^# //') ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ', uncommitted changes'))"
+  echo "- stylegrad: ${backend_line:-?} ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ', uncommitted changes'))"
   if [[ $use_torch == 1 ]]; then echo "- PyTorch: $torch_version, torch.set_num_threads($threads), BLAS: ${torch_blas:-?}$([[ "$torch_blas" == */blas/libblas.so* ]] && echo ' (the reference BLAS: slow matrix products)')"; else echo "- PyTorch: not available; stylegrad only"; fi
   echo "- load average (1, 5, 15 min) at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') (should be near 0 besides this run)"
   echo "- OMP_NUM_THREADS=$threads; GEMM peak (float32, 2048³, best of 5): ND4J ${our_gemm:-?} GFLOP/s$([[ -n $torch_gemm ]] && echo ", PyTorch $torch_gemm GFLOP/s")"
