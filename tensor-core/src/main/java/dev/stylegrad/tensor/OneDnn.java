@@ -148,10 +148,25 @@ final class OneDnn {
         }
     }
 
+    /** Destroys each thread's stream once the thread is gone (nothing else can use it then). */
+    private static final java.lang.ref.Cleaner STREAMS = java.lang.ref.Cleaner.create();
+
     private static dnnl_stream newStream() {
         dnnl_stream s = new dnnl_stream();
         check(dnnl_stream_create(s, ENGINE, dnnl_stream_default_flags), "creating a stream");
+        LIVE_STREAMS.incrementAndGet();
+        STREAMS.register(Thread.currentThread(), () -> {
+            dnnl_stream_destroy(s);
+            LIVE_STREAMS.decrementAndGet();
+        });
         return s;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger LIVE_STREAMS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Streams made and not yet destroyed (one per thread that has called oneDNN and is still reachable). */
+    static int liveStreams() {
+        return LIVE_STREAMS.get();
     }
 
     static dnnl_memory_desc_t desc(long[] dims, int tag) {

@@ -140,4 +140,25 @@ class KernelConcurrencyTest {
             for (int i = 0; i < 3; i++) assertIdentical(w.name() + " call " + (i + 2), w.call().get(), first);
         }
     }
+
+    @Test
+    void theOneDnnStreamsOfThreadsThatEndedAreDestroyed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(OneDnn.UNAVAILABLE == null, "oneDNN is not loaded");
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 8, 8, 8), w = Nd4j.rand(DataType.FLOAT, 8, 8, 3, 3);
+        Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3); // this thread's stream exists before counting
+        int before = OneDnn.liveStreams();
+        for (int t = 0; t < 16; t++) {
+            Thread thread = new Thread(() -> Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3));
+            thread.start();
+            thread.join();
+        }
+        assertThat(OneDnn.liveStreams()).as("one stream per thread that ran a kernel").isGreaterThanOrEqualTo(before + 1);
+        // Streams go with their threads once the GC notices the threads are gone (a server making threads per
+        // request would otherwise leak one native stream per thread).
+        for (int i = 0; i < 100 && OneDnn.liveStreams() > before; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertThat(OneDnn.liveStreams()).isEqualTo(before);
+    }
 }
