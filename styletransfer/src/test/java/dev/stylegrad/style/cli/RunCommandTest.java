@@ -31,6 +31,8 @@ class RunCommandTest {
         Backend.setThreads(Runtime.getRuntime().availableProcessors());
         System.clearProperty("stylegrad.home");
         System.clearProperty("stylegrad.weightsUrl");
+        System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
+        System.clearProperty(RunCommand.PAUSE_FILE);
     }
 
     private List<String> args(String... extra) {
@@ -166,25 +168,23 @@ class RunCommandTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "needs /bin/kill");
         org.junit.jupiter.api.Assumptions.assumeFalse(Signals.sigintIgnored(), "SIGINT is ignored in this process (a background job?); its children would ignore Ctrl-C too");
         Path out = dir.resolve("o.png"), log = dir.resolve("log.jsonl");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), StylegradCli.class.getName()));
-        cmd.addAll(args("--steps", "100000", "--save-every", "0", "--out", out.toString(), "--log-json", log.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stderr.txt").toFile()).start();
+        Path three = dir.resolve("three.png"), pause = dir.resolve("paused");
+        assertThat(runWith("--steps", "3", "--save-every", "0", "--out", three.toString()).code()).isZero();
+        // A 100,000-step run that pauses after step 3 until Ctrl-C: the signal lands at a known step, whatever the speed.
+        Process p = RunCommandKillResumeTest.start(dir, "stderr", args("--steps", "100000", "--save-every", "0", "--out", out.toString(),
+                "--log-json", log.toString()), 3, pause);
         try {
-            interruptAndCheck(p, out, log);
+            RunCommandKillResumeTest.awaitPause(p, pause, dir.resolve("stderr.txt"));
+            assertThat(out).as("--save-every 0: nothing written before Ctrl-C").doesNotExist();
+            new ProcessBuilder("/bin/kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         } finally {
             p.destroyForcibly(); // a failed check must not leave a 100,000-step run behind
         }
-    }
-
-    private void interruptAndCheck(Process p, Path out, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while ((!Files.exists(log) || Files.readAllLines(log).size() < 3) && System.nanoTime() < deadline && p.isAlive()) Thread.sleep(100);
-        assertThat(p.isAlive()).as(Files.readString(dir.resolve("stderr.txt"))).isTrue();
-        new ProcessBuilder("/bin/kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isEqualTo(ExitCode.INTERRUPTED);
-        assertThat(ImageFiles.read(out, 10_000).width()).isEqualTo(56);
-        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("interrupted");
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr.txt"))).isEqualTo(ExitCode.INTERRUPTED);
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("interrupted: 3 step(s)");
+        assertThat(Files.readAllLines(log)).hasSize(3);
+        // The image saved on Ctrl-C is the current one: step 3's, what a 3-step run ends with.
+        assertThat(ImageFiles.read(out, 10_000).pixels()).isEqualTo(ImageFiles.read(three, 10_000).pixels());
     }
 }
