@@ -65,14 +65,53 @@ class RunCommandTest {
         assertThat(img.width()).isEqualTo(56);
     }
 
+    /**
+     * While a 5-step run is paused after step 3 ({@link RunCommand#PAUSE_AFTER_STEP}), the output file is the image
+     * of step 2 (--save-every 2): pixel for pixel what a 2-step run ends with. With --save-every 0 there is no file
+     * yet. Both runs then end with the 5-step image.
+     */
     @Test
-    void saveEveryWritesTheImageDuringTheRun() {
-        Path out = dir.resolve("out.png");
-        StylegradCliTest.Result r = runWith("--steps", "5", "--save-every", "2", "--out", out.toString());
+    void saveEveryWritesTheImageDuringTheRun() throws Exception {
+        Path two = dir.resolve("two.png");
+        assertThat(runWith("--steps", "2", "--save-every", "0", "--out", two.toString()).code()).isZero();
+        Path out = dir.resolve("out.png"), none = dir.resolve("none.png");
+
+        StylegradCliTest.Result r = runPaused(3, out, () -> {
+            assertThat(out).as("--save-every 2, paused after step 3").exists();
+            assertThat(ImageFiles.read(out, 10_000).pixels()).as("the image saved after step 2").isEqualTo(ImageFiles.read(two, 10_000).pixels());
+        }, "--steps", "5", "--save-every", "2", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("saved the image after step 2").contains("saved the image after step 4").doesNotContain("after step 5");
-        StylegradCliTest.Result none = runWith("--steps", "5", "--save-every", "0", "--out", out.toString());
-        assertThat(none.err()).doesNotContain("saved the image");
+
+        StylegradCliTest.Result r0 = runPaused(3, none, () -> assertThat(none).as("--save-every 0, paused after step 3").doesNotExist(),
+                "--steps", "5", "--save-every", "0", "--out", none.toString());
+        assertThat(r0.code()).as(r0.err()).isZero();
+        assertThat(r0.err()).doesNotContain("saved the image");
+        int[] fifth = ImageFiles.read(none, 10_000).pixels();
+        assertThat(ImageFiles.read(out, 10_000).pixels()).as("both end with step 5's image").isEqualTo(fifth).isNotEqualTo(ImageFiles.read(two, 10_000).pixels());
+    }
+
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /** Runs the CLI in this JVM on another thread, paused after step {@code step} while {@code whilePaused} runs. */
+    private StylegradCliTest.Result runPaused(int step, Path out, Check whilePaused, String... extra) throws Exception {
+        Path pause = dir.resolve("paused");
+        System.setProperty(RunCommand.PAUSE_AFTER_STEP, Integer.toString(step));
+        System.setProperty(RunCommand.PAUSE_FILE, pause.toString());
+        java.util.concurrent.CompletableFuture<StylegradCliTest.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> runWith(extra));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.exists(pause) && !run.isDone() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(pause).as("the run pauses after step %d (%s)", step, run.isDone() ? run.get().err() : "still running").exists();
+            whilePaused.run();
+        } finally {
+            Files.deleteIfExists(pause); // lets the run go on
+            System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
+            System.clearProperty(RunCommand.PAUSE_FILE);
+        }
+        return run.get(120, TimeUnit.SECONDS);
     }
 
     @Test
