@@ -42,6 +42,12 @@ class RunCommandTest {
         return a;
     }
 
+    private static String[] concat(String[] a, String... b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     private StylegradCliTest.Result runWith(String... extra) {
         return run(args(extra).toArray(new String[0]));
     }
@@ -164,13 +170,23 @@ class RunCommandTest {
         assertThat(dir.resolve("o.png")).doesNotExist();
     }
 
+    /**
+     * A run that diverges at step n (n finite steps logged, the n-th not) writes the image step n − 1's finite losses
+     * were computed at: pixel for pixel the output of the same run stopped after n − 1 steps.
+     */
     @Test
     void divergenceExitsFourKeepingTheLastFiniteImage() throws IOException {
-        Path out = dir.resolve("o.png");
-        StylegradCliTest.Result r = runWith("--steps", "20", "--lr", "1e30", "--out", out.toString());
+        Path out = dir.resolve("o.png"), log = dir.resolve("log.jsonl");
+        // L-BFGS with fixed steps of 100 diverges after a few finite steps (Adam overflows at once or not at all).
+        String[] diverging = {"--optimizer", "lbfgs", "--no-line-search", "--lr", "100"};
+        StylegradCliTest.Result r = runWith(concat(diverging, "--steps", "20", "--out", out.toString(), "--log-json", log.toString()));
         assertThat(r.code()).isEqualTo(ExitCode.DIVERGED);
         assertThat(r.err()).contains("diverged");
-        assertThat(ImageFiles.read(out, 10_000).width()).isEqualTo(56);
+        int n = Files.readAllLines(log).size(); // the finite steps 0 .. n-1; step n diverged
+        assertThat(n).as("finite steps before the divergence").isGreaterThanOrEqualTo(2);
+        Path shorter = dir.resolve("shorter.png");
+        assertThat(runWith(concat(diverging, "--steps", Integer.toString(n - 1), "--save-every", "0", "--out", shorter.toString())).code()).isZero();
+        assertThat(ImageFiles.read(out, 10_000).pixels()).isEqualTo(ImageFiles.read(shorter, 10_000).pixels());
     }
 
     @Test
