@@ -143,8 +143,28 @@ class StyleTransferOptionsTest {
         Objective.Evaluation second = step0(StyleTransfer.builder().content(content).style(other).network(net).steps(1).init(Init.random()));
         assertThat(onlyFirst.style()).isCloseTo(first.style(), within(1e-5 * first.style()));
         assertThat(onlySecond.style()).isCloseTo(second.style(), within(1e-5 * second.style()));
-        Objective.Evaluation half = step0(StyleTransfer.builder().content(content).style(style, other).network(net).steps(1).init(Init.random()));
-        assertThat(half.style()).isNotCloseTo(first.style(), within(1e-2 * first.style())).isNotCloseTo(second.style(), within(1e-2 * second.style()));
+        // Blend 1:3 is 0.25·G(style) + 0.75·G(other) as the target Gram of every layer, computed here independently.
+        Objective.Evaluation blended = step0(StyleTransfer.builder().content(content).style(style, other).styleBlend(1, 3).network(net).steps(1).init(Init.random()));
+        double want = 0;
+        double[] w = {1, 0.75, 0.2, 0.2, 0.2};
+        String[] layers = {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
+        for (int i = 0; i < 5; i++) {
+            INDArray fx = features(noise(0), layers[i], net);
+            INDArray target = gram(features(style, layers[i], net)).muli(0.25).addi(gram(features(other, layers[i], net)).muli(0.75));
+            INDArray d = gram(fx).subi(target);
+            want += w[i] * d.mul(d).meanNumber().doubleValue() / (fx.size(1) * fx.size(2) * fx.size(3));
+        }
+        want *= 1e6;
+        assertThat(blended.style()).isCloseTo(want, within(1e-4 * want));
+        // Blending the Grams is not blending the losses (which would be larger: the loss is convex in the target).
+        double lossBlend = 0.25 * first.style() + 0.75 * second.style();
+        assertThat(want).isNotCloseTo(lossBlend, within(1e-2 * lossBlend));
+    }
+
+    /** F·Fᵀ of a [1, d, h, w] feature map, in float64. */
+    static INDArray gram(INDArray f) {
+        INDArray m = f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(f.size(1), f.size(2) * f.size(3));
+        return m.mmul(m.transpose());
     }
 
     @Test
