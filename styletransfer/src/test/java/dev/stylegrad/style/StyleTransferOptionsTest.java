@@ -10,6 +10,7 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Objective;
+import dev.stylegrad.tensor.ExactArrays;
 import dev.stylegrad.vgg.ImageNet;
 import dev.stylegrad.vgg.Vgg19;
 import java.io.IOException;
@@ -142,8 +143,28 @@ class StyleTransferOptionsTest {
         Objective.Evaluation second = step0(StyleTransfer.builder().content(content).style(other).network(net).steps(1).init(Init.random()));
         assertThat(onlyFirst.style()).isCloseTo(first.style(), within(1e-5 * first.style()));
         assertThat(onlySecond.style()).isCloseTo(second.style(), within(1e-5 * second.style()));
-        Objective.Evaluation half = step0(StyleTransfer.builder().content(content).style(style, other).network(net).steps(1).init(Init.random()));
-        assertThat(half.style()).isNotCloseTo(first.style(), within(1e-2 * first.style())).isNotCloseTo(second.style(), within(1e-2 * second.style()));
+        // Blend 1:3 is 0.25·G(style) + 0.75·G(other) as the target Gram of every layer, computed here independently.
+        Objective.Evaluation blended = step0(StyleTransfer.builder().content(content).style(style, other).styleBlend(1, 3).network(net).steps(1).init(Init.random()));
+        double want = 0;
+        double[] w = {1, 0.75, 0.2, 0.2, 0.2};
+        String[] layers = {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
+        for (int i = 0; i < 5; i++) {
+            INDArray fx = features(noise(0), layers[i], net);
+            INDArray target = gram(features(style, layers[i], net)).muli(0.25).addi(gram(features(other, layers[i], net)).muli(0.75));
+            INDArray d = gram(fx).subi(target);
+            want += w[i] * d.mul(d).meanNumber().doubleValue() / (fx.size(1) * fx.size(2) * fx.size(3));
+        }
+        want *= 1e6;
+        assertThat(blended.style()).isCloseTo(want, within(1e-4 * want));
+        // Blending the Grams is not blending the losses (which would be larger: the loss is convex in the target).
+        double lossBlend = 0.25 * first.style() + 0.75 * second.style();
+        assertThat(want).isNotCloseTo(lossBlend, within(1e-2 * lossBlend));
+    }
+
+    /** F·Fᵀ of a [1, d, h, w] feature map, in float64. */
+    static INDArray gram(INDArray f) {
+        INDArray m = f.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(f.size(1), f.size(2) * f.size(3));
+        return m.mmul(m.transpose());
     }
 
     @Test
@@ -221,13 +242,39 @@ class StyleTransferOptionsTest {
         assertThat(r.losses()).hasSize(3);
     }
 
+    /**
+     * L-BFGS with fixed steps of this length diverges after a few finite steps (step 5 here). Adam does not serve: an
+     * lr large enough to overflow overflows at step 1, and smaller ones only park the image where every ReLU is off.
+     */
+    static StyleTransfer.Builder diverging() {
+        return base().optimizer("lbfgs").lineSearch(false).lr(100.0).steps(20);
+    }
+
+    /**
+     * A run that diverges at step n (its losses are not finite) returns the image step n − 1's finite losses were
+     * computed at: the float image after step n − 2's update as the listener's snapshot held it, bit for bit, and its
+     * rendering pixel for pixel; not the image after step n − 1's update, whose losses overflowed.
+     */
     @Test
     void divergenceKeepsTheLastFiniteImage() throws IOException {
-        List<RgbImage> images = new ArrayList<>();
-        StyleTransfer.Result r = base().steps(20).lr(1e30).listener(s -> images.add(s.image())).build().run();
+        List<INDArray> after = new ArrayList<>(); // after.get(k): the float image after step k's update
+        List<RgbImage> rendered = new ArrayList<>();
+        StyleTransfer[] job = new StyleTransfer[1];
+        job[0] = diverging().listener(s -> {
+            after.add(job[0].snapshot().orElseThrow().image());
+            rendered.add(s.image());
+        }).build();
+        StyleTransfer.Result r = job[0].run();
         assertThat(r.reason()).isEqualTo(StyleTransfer.StopReason.DIVERGED);
-        Objective.Evaluation last = r.losses().get(r.losses().size() - 1);
-        assertThat(last.isFinite()).isFalse();
+        int n = r.losses().size() - 1; // the diverged step
+        System.out.printf("divergence at step %d%n", n);
+        assertThat(r.losses().get(n).isFinite()).isFalse();
+        for (int k = 0; k < n; k++) assertThat(r.losses().get(k).isFinite()).as("step %d", k).isTrue();
+        assertThat(n).as("divergence after some finite steps, so the kept image is not just the start").isGreaterThanOrEqualTo(2);
+        assertThat(after).hasSize(n); // the listener does not see the diverged step
+        ExactArrays.assertIdentical("the image step " + (n - 1) + "'s finite losses were computed at", r.normalized(), after.get(n - 2));
+        assertThat(ExactArrays.maxAbsDifference(r.normalized(), after.get(n - 1))).as("not the image whose losses overflowed").isPositive();
+        assertThat(r.image().pixels()).isEqualTo(rendered.get(n - 2).pixels());
         assertThat(r.normalized().isNaN().any()).isFalse();
         assertThat(Double.isFinite(r.normalized().amaxNumber().doubleValue())).isTrue();
     }

@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,6 +43,14 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     static final String EXAMPLE_CONTENT = "/dev/stylegrad/style/examples/landscape.png";
     static final String EXAMPLE_STYLE = "/dev/stylegrad/style/examples/brushstrokes.png";
+
+    /**
+     * Test hook, off unless both properties are set: {@code -Dstylegrad.test.pauseAfterStep=N
+     * -Dstylegrad.test.pauseFile=F} makes the run, once step N is complete (logged, saved and checkpointed as usual),
+     * create F and wait until F is deleted or Ctrl-C arrives. Signal tests use it to hit a run at a known step
+     * instead of racing its clock.
+     */
+    static final String PAUSE_AFTER_STEP = "stylegrad.test.pauseAfterStep", PAUSE_FILE = "stylegrad.test.pauseFile";
 
     @Option(names = "--content", paramLabel = "FILE", description = "Content image (PNG or JPEG).")
     Path content;
@@ -201,6 +210,9 @@ final class RunCommand implements Callable<Integer> {
         int ckptEvery = checkpointEvery != null ? checkpointEvery : saveEvery;
         int[] lastCheckpoint = {sameDir ? startStep : -1}; // the loaded checkpoint need not be written again
         AtomicReference<StyleTransfer> running = new AtomicReference<>();
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Integer pauseAfter = Integer.getInteger(PAUSE_AFTER_STEP);
+        String pauseFile = System.getProperty(PAUSE_FILE);
         int every = Math.max(1, steps / 20);
         Progress progress = Progress.steps("style", steps, every);
         long started = System.nanoTime();
@@ -224,10 +236,12 @@ final class RunCommand implements Callable<Integer> {
             if (checkpointDir != null && ckptEvery > 0 && (step.index() + 1) % ckptEvery == 0 && step.index() + 1 < steps) {
                 saveCheckpoint(checkpointDir, running.get(), fingerprint, logged, lastCheckpoint, !progress.live());
             }
+            if (pauseAfter != null && pauseFile != null && pauseAfter == step.index() + 1) pauseForTest(Path.of(pauseFile), interrupted);
         });
         StyleTransfer transfer = builder.build();
         running.set(transfer);
         Thread onInterrupt = new Thread(() -> {
+            interrupted.set(true);
             transfer.cancel();
             try {
                 saved.await(120, TimeUnit.SECONDS); // let the run loop finish its step and save the image
@@ -260,6 +274,19 @@ final class RunCommand implements Callable<Integer> {
             case CANCELLED -> ExitCode.INTERRUPTED;
             case DIVERGED -> ExitCode.DIVERGED;
         };
+    }
+
+    /** {@link #PAUSE_AFTER_STEP}: creates {@code file}, then waits (at most 10 minutes) until it is gone or Ctrl-C came. */
+    private static void pauseForTest(Path file, AtomicBoolean interrupted) {
+        try {
+            Files.createFile(file);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (Files.exists(file) && !interrupted.get() && System.nanoTime() < deadline) Thread.sleep(10);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void checkSettings() throws BadInputException {

@@ -57,11 +57,10 @@ class ImageFilesTest {
         RgbImage cmyk = read("cmyk.jpg");
         assertThat(cmyk.conversions()).contains("CMYK converted to RGB");
         assertThat(cmyk.width()).isEqualTo(37);
-        // Colour management differs between decoders (Pillow ignores ICC-less CMYK profiles); stay in the same ballpark.
-        int[] a = cmyk.pixels(), b = read("cmyk_decoded_by_pil.png").pixels();
-        double meanDiff = 0;
-        for (int i = 0; i < a.length; i++) for (int s = 0; s <= 16; s += 8) meanDiff += Math.abs(((a[i] >> s) & 0xFF) - ((b[i] >> s) & 0xFF));
-        assertThat(meanDiff / (3.0 * a.length)).isLessThan(40);
+        // The file is Adobe CMYK without an ICC profile: the TwelveMonkeys reader (a dependency) converts it as Pillow
+        // does, R = (255 − C)(255 − K)/255 etc., so like the other JPEGs only IDCT rounding may differ (measured: 0).
+        // The JDK's own reader would gamma-encode that result again: up to 73 levels brighter.
+        assertThat(maxChannelDiff(cmyk, read("cmyk_decoded_by_pil.png"))).isLessThanOrEqualTo(3);
     }
 
     @Test
