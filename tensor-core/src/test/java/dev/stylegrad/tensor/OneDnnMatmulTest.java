@@ -65,8 +65,9 @@ class OneDnnMatmulTest {
             INDArray got = Kernels.gram(f.castTo(DataType.FLOAT));
             assertThat(OneDnnMatmul.calls() - callsBefore).as("oneDNN products").isEqualTo(1);
             assertThat(relErr(got, want)).as(cm[0] + "x" + cm[1]).isLessThan(2e-6);
-            // G[i][j] and G[j][i] are the same products summed in the same order over the inner dimension.
-            assertIdentical(cm[0] + "x" + cm[1] + " symmetric", got, got.permute(0, 2, 1).dup('c'));
+            // No separate symmetry check: G[i][j] and G[j][i] are the same products, but oneDNN's kernel may sum them in
+            // another order (AVX-512: identical here; AVX2: up to 4 ulps apart), so exact symmetry is not promised, and
+            // the comparison with float64 above already holds both within 2e-6 of the largest entry.
         }
     }
 
