@@ -130,11 +130,28 @@ final class OneDnnConvolution {
         Plan plan = PLANS.get(key);
         if (plan != null || UNBUILDABLE.contains(key)) return plan;
         try {
-            return PLANS.computeIfAbsent(key, k -> new Plan(k, out));
+            return PLANS.computeIfAbsent(key, k -> {
+                if (REFUSED_FOR_TESTS.contains(List.of(k.n, k.c, k.h, k.w, k.o, k.kh, k.kw, k.spec))) {
+                    throw new IllegalStateException("refused by a test (OneDnnConvolution.refuseForTests)");
+                }
+                return new Plan(k, out);
+            });
         } catch (IllegalStateException e) {
             if (UNBUILDABLE.add(key)) LOG.warn("no oneDNN convolution for {}; using libnd4j's: {}", key, e.getMessage());
             return null;
         }
+    }
+
+    private static final Set<List<Object>> REFUSED_FOR_TESTS = ConcurrentHashMap.newKeySet();
+
+    /**
+     * For tests only: from now on, plans of every kind for this input shape, weight shape and spec fail to build as
+     * if oneDNN had no kernel for them (no real shape does that on the CPUs we meet), so the fallback to libnd4j and
+     * its warning can be tested. Affects only plans not yet built; there is no way back in this JVM.
+     */
+    static void refuseForTests(long[] inputShape, long[] weightShape, Conv2dSpec spec) {
+        REFUSED_FOR_TESTS.add(List.of(inputShape[0], inputShape[1], inputShape[2], inputShape[3], weightShape[0],
+                weightShape[2], weightShape[3], spec));
     }
 
     // ------------------------------------------------------------------------------------------------ plans

@@ -61,7 +61,12 @@ final class OneDnnMatmul {
         if (plan == null) {
             if (UNBUILDABLE.contains(key)) return null;
             try {
-                plan = PLANS.computeIfAbsent(key, Plan::new);
+                plan = PLANS.computeIfAbsent(key, kk -> {
+                    if (REFUSED_FOR_TESTS.contains(java.util.List.of(kk.m, kk.k, kk.n))) {
+                        throw new IllegalStateException("refused by a test (OneDnnMatmul.refuseForTests)");
+                    }
+                    return new Plan(kk);
+                });
             } catch (IllegalStateException e) {
                 if (UNBUILDABLE.add(key)) LOG.warn("no oneDNN matmul for {}; using libnd4j's: {}", key, e.getMessage());
                 return null;
@@ -74,6 +79,17 @@ final class OneDnnMatmul {
         }
         CALLS.increment();
         return out;
+    }
+
+    private static final Set<java.util.List<Long>> REFUSED_FOR_TESTS = ConcurrentHashMap.newKeySet();
+
+    /**
+     * For tests only: from now on, products of m×k by k×n (any rank, batch or transposes) fail to build as if oneDNN
+     * had no kernel for them, so the fallback to libnd4j and its warning can be tested. Affects only plans not yet
+     * built; there is no way back in this JVM.
+     */
+    static void refuseForTests(long m, long k, long n) {
+        REFUSED_FOR_TESTS.add(java.util.List.of(m, k, n));
     }
 
     private static final class Plan {

@@ -33,7 +33,9 @@ class MemoryScopeTest {
         assertThat(kept.sumNumber().doubleValue()).isEqualTo(keptSum);
         // Use of a workspace array after close is refused rather than reading freed memory.
         INDArray stale = inside;
-        assertThatThrownBy(() -> stale.addi(1)).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> stale.addi(1)).isExactlyInstanceOf(org.nd4j.linalg.exception.ND4JIllegalStateException.class)
+                .hasMessageContaining("leaked workspace pointer from workspace [stylegrad-test-keep]")
+                .hasMessageContaining("no longer open");
         MemoryScope.destroy("test-keep");
     }
 
@@ -102,10 +104,13 @@ class MemoryScopeTest {
     @Test
     void misuseIsRefusedWithAClearMessage() {
         try (MemoryScope outer = MemoryScope.open("test-misuse")) {
-            assertThatThrownBy(() -> MemoryScope.open("test-misuse")).hasMessageContaining("already open");
-            assertThatThrownBy(() -> MemoryScope.destroy("test-misuse")).hasMessageContaining("still open");
+            assertThatThrownBy(() -> MemoryScope.open("test-misuse")).isExactlyInstanceOf(IllegalStateException.class)
+                    .hasMessage("memory scope 'test-misuse' is already open on this thread");
+            assertThatThrownBy(() -> MemoryScope.destroy("test-misuse")).isExactlyInstanceOf(IllegalStateException.class)
+                    .hasMessage("memory scope 'test-misuse' is still open; close it before destroying it");
             MemoryScope inner = MemoryScope.open("test-misuse-inner");
-            assertThatThrownBy(outer::close).hasMessageContaining("out of order");
+            assertThatThrownBy(outer::close).isExactlyInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("memory scope 'test-misuse' closed out of order (innermost open is 'test-misuse-inner')");
             inner.close();
         }
         MemoryScope.destroy("test-misuse");

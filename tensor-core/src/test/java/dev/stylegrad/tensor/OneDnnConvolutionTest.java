@@ -1,8 +1,12 @@
 package dev.stylegrad.tensor;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,7 +18,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The oneDNN path against libnd4j's conv2d/deconv2d run in float64 on the same values (float64 never takes the
  * oneDNN path, so the reference is independent of it), over strides, paddings, dilations, odd sides, batches, bias,
- * fused ReLU and views.
+ * fused ReLU and views. Every test of the oneDNN path counts {@link OneDnnConvolution#calls()} to prove its calls went
+ * through it (a silent fallback to libnd4j would give the same values).
  */
 @org.junit.jupiter.api.Tag("kernels")
 class OneDnnConvolutionTest {
@@ -39,6 +44,7 @@ class OneDnnConvolutionTest {
     void forwardReluAndInputGradientMatchFloat64Libnd4jOverStridesPaddingsAndDilations() {
         Nd4j.getRandom().setSeed(21);
         int checked = 0;
+        long callsBefore = OneDnnConvolution.calls();
         for (int[] c : CASES) {
             Conv2dSpec spec = Conv2dSpec.of(c[0], c[1], c[2]);
             for (boolean withBias : new boolean[] {false, true}) {
@@ -62,6 +68,8 @@ class OneDnnConvolutionTest {
             }
         }
         assertThat(checked).isEqualTo(2 * CASES.length);
+        // Three float32 calls per case (conv2d, conv2dRelu, input gradient), all on the oneDNN path.
+        assertThat(OneDnnConvolution.calls() - callsBefore).isEqualTo(3L * checked);
     }
 
     @Test
@@ -71,11 +79,12 @@ class OneDnnConvolutionTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 64, 32, 32);
         INDArray w = Nd4j.randn(DataType.FLOAT, 128, 64, 3, 3).muli(0.05);
         INDArray g = Nd4j.randn(DataType.FLOAT, 1, 128, 32, 32);
-        assertThat(relErr(Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3),
-                Kernels.conv2dLibnd4j(x, w, null, Conv2dSpec.SAME_3X3).castTo(DataType.DOUBLE))).isLessThan(1e-6);
-        assertThat(relErr(Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3),
-                Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3).castTo(DataType.DOUBLE)))
-                .isLessThan(1e-6);
+        long callsBefore = OneDnnConvolution.calls();
+        INDArray out = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
+        INDArray gradIn = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
+        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(2);
+        assertIdentical("forward", out, Kernels.conv2dLibnd4j(x, w, null, Conv2dSpec.SAME_3X3));
+        assertIdentical("input gradient", gradIn, Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3));
     }
 
     @Test
@@ -86,10 +95,12 @@ class OneDnnConvolutionTest {
         assertThat(x.offset()).isGreaterThan(0);
         INDArray w = Nd4j.randn(DataType.FLOAT, 4, 5, 3, 3);
         INDArray before = big.dup();
+        long callsBefore = OneDnnConvolution.calls();
         INDArray got = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
+        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(1);
         INDArray want = Kernels.conv2dLibnd4j(x.dup(), w, null, Conv2dSpec.SAME_3X3);
-        assertThat(relErr(got, want.castTo(DataType.DOUBLE))).isLessThan(1e-6);
-        assertThat(big).isEqualTo(before);
+        assertIdentical("view at an offset vs its dense copy", got, want);
+        assertIdentical("the array the view reads", big, before);
     }
 
     @Test
@@ -99,6 +110,7 @@ class OneDnnConvolutionTest {
         INDArray w = Nd4j.randn(DataType.FLOAT, 32, 16, 3, 3);
         INDArray first = null;
         long lentAfterFirst = -1;
+        long callsBefore = OneDnnConvolution.calls();
         try (MemoryScope scope = MemoryScope.open("onednn-test")) {
             for (int i = 0; i < 5; i++) {
                 INDArray y = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
@@ -106,13 +118,14 @@ class OneDnnConvolutionTest {
                     first = y.dup();
                     lentAfterFirst = scope.lentBytes();
                 } else {
-                    assertThat(y).isEqualTo(first);
+                    assertIdentical("call " + (i + 1) + " vs call 1", y, first);
                 }
                 MemoryScope.release(y);
             }
             // Only the output was ever lent out at the end of a call: scratch went back to the pool.
             assertThat(lentAfterFirst).isEqualTo(32L * 20 * 20 * 4);
             assertThat(scope.lentBytes()).isZero();
+            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(5);
         } finally {
             MemoryScope.destroy("onednn-test");
         }
@@ -127,19 +140,22 @@ class OneDnnConvolutionTest {
         INDArray plainOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
         INDArray plainGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
         INDArray sameValues = w.dup();
+        long callsBefore = OneDnnConvolution.calls();
         Kernels.freezeConvolutionWeight(w);
+        // The same kernel on the same values, only the weights' reorder is cached: identical results.
         for (int i = 0; i < 2; i++) { // first call makes the reordered copies, second uses them
-            assertThat(Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3)).isEqualTo(plainOut);
-            assertThat(Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3)).isEqualTo(plainGrad);
+            assertIdentical("frozen forward, call " + (i + 1), Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3), plainOut);
+            assertIdentical("frozen input gradient, call " + (i + 1), Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3), plainGrad);
         }
         // The copies belong to this array object, not to its values: an equal, unfrozen array is reordered afresh,
         // and changing the frozen array (which the contract forbids) shows the cache is really used.
         w.muli(2);
-        assertThat(Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3)).isEqualTo(plainOut);
+        assertIdentical("frozen forward after the weights changed", Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3), plainOut);
         INDArray doubled = sameValues.mul(2);
-        assertThat(relErr(Kernels.conv2dRelu(x, doubled, null, Conv2dSpec.SAME_3X3),
-                Transforms.relu(Kernels.conv2dLibnd4j(x, doubled, null, Conv2dSpec.SAME_3X3), true).castTo(DataType.DOUBLE)))
-                .isLessThan(1e-6);
+        // Doubling is exact in float32, so the unfrozen doubled weights give exactly twice the first values
+        // (the ReLU commutes with a positive power of two).
+        assertIdentical("unfrozen doubled weights", Kernels.conv2dRelu(x, doubled, null, Conv2dSpec.SAME_3X3), plainOut.mul(2));
+        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(6);
     }
 
     @Test
@@ -149,7 +165,10 @@ class OneDnnConvolutionTest {
             int n = nocHw[0], o = nocHw[1], c = nocHw[2], h = nocHw[3], w = nocHw[4];
             INDArray mix = Nd4j.randn(DataType.DOUBLE, n, o, c), f = Nd4j.randn(DataType.DOUBLE, n, c, h, w);
             INDArray want = Kernels.matmul(mix, f.reshape('c', n, c, h * w), false, false).reshape('c', n, o, h, w);
+            long callsBefore = OneDnnConvolution.calls();
             INDArray got = Kernels.mixChannels(mix.castTo(DataType.FLOAT), f.castTo(DataType.FLOAT));
+            // One image: a 1x1 convolution on oneDNN; a batch: the product on oneDNN's matmul.
+            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN convolutions").isEqualTo(n == 1 ? 1 : 0);
             assertThat(relErr(got, want)).as(java.util.Arrays.toString(nocHw)).isLessThan(1e-5);
             assertThat(relErr(Kernels.mixChannels(mix, f), want)).as("float64 " + java.util.Arrays.toString(nocHw)).isLessThan(1e-12);
         }
@@ -163,6 +182,7 @@ class OneDnnConvolutionTest {
         INDArray g = Nd4j.randn(DataType.FLOAT, 1, 32, 24, 24);
         INDArray wantOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
         INDArray wantGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
+        long callsBefore = OneDnnConvolution.calls();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             var results = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
@@ -177,8 +197,53 @@ class OneDnnConvolutionTest {
                 }));
             }
             for (var r : results) assertThat(r.get()).isTrue();
+            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(8 * 20 * 2);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aShapeOneDnnCannotBuildFallsBackToLibnd4jAndSaysSoOnce() {
+        // A shape no other test uses (plans are cached per JVM), refused through the test hook since oneDNN builds
+        // every real one; the refusal goes through the same catch, memo and warning as a real one.
+        Nd4j.getRandom().setSeed(28);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 7, 13, 11), w = Nd4j.randn(DataType.FLOAT, 9, 7, 3, 3);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 9), g = Nd4j.randn(DataType.FLOAT, 1, 9, 13, 11);
+        OneDnnConvolution.refuseForTests(x.shape(), w.shape(), Conv2dSpec.SAME_3X3);
+        long callsBefore = OneDnnConvolution.calls();
+        String log = capturingStandardError(() -> {
+            for (int i = 0; i < 3; i++) {
+                // libnd4j's op on the same arrays is what the fallback runs: the same values exactly.
+                assertIdentical("fallback forward, call " + (i + 1), Kernels.conv2d(x, w, b, Conv2dSpec.SAME_3X3),
+                        Kernels.conv2dLibnd4j(x, w, b, Conv2dSpec.SAME_3X3));
+                assertIdentical("fallback input gradient, call " + (i + 1), Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3),
+                        Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3));
+            }
+        });
+        assertThat(OneDnnConvolution.calls()).as("oneDNN calls").isEqualTo(callsBefore);
+        // One warning per refused plan (forward with bias, input gradient), however often it is asked for.
+        assertThat(log.lines().filter(l -> l.contains("WARN") && l.contains("no oneDNN convolution for")).toList())
+                .as("warnings in:%n%s", log).hasSize(2)
+                .anySatisfy(l -> assertThat(l).contains("kind=FORWARD,").contains("bias=true").contains("using libnd4j's: refused by a test"))
+                .anySatisfy(l -> assertThat(l).contains("kind=INPUT_GRADIENT,").contains("using libnd4j's: refused by a test"));
+    }
+
+    /**
+     * What {@code body} writes to System.err, where slf4j-simple logs (it looks System.err up on every message unless
+     * told to cache it, which our builds do not).
+     */
+    static String capturingStandardError(Runnable body) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            body.run();
+        } finally {
+            System.setErr(saved);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        saved.print(text); // still shown in the test's output
+        return text;
     }
 }

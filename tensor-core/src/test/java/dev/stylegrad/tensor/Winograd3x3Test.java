@@ -93,7 +93,7 @@ class Winograd3x3Test {
     }
 
     @Test
-    void tinyChunksGiveTheSameResultAsOneChunk() {
+    void tinyChunksGiveTheResultOfOneChunkUpToTheProductsSummationOrder() {
         Nd4j.getRandom().setSeed(14);
         for (DataType t : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             INDArray x = Nd4j.randn(t, 2, 6, 9, 7);   // 5 tile rows per image: chunks cross image boundaries
@@ -101,7 +101,21 @@ class Winograd3x3Test {
             INDArray b = Nd4j.randn(t, 10);
             INDArray g = Nd4j.randn(t, 2, 10, 9, 7);
             long elt = t == DataType.FLOAT ? 4 : 8, tileRow = 16 * (6 + 10) * 4 * elt;
+            INDArray oneChunk = Winograd3x3.conv2d(x, w, b, Long.MAX_VALUE), oneChunkGrad = Winograd3x3.inputGradient(g, w, Long.MAX_VALUE);
+            // Not bit for bit: chunks change only the N of the BLAS product M = U·V, but BLAS may then sum each entry's
+            // K = 10 channel terms in another order (seen: float32 input gradient at scratch 1, 24 ulps off one
+            // chunk's). Worst case |ΔM| ≤ 2·K·u·K·max|U|·max|V|, with |U| ≤ 2.25·max|w| (G's rows sum to ≤ 1.5 in
+            // absolute value) and |V| ≤ 4·max|input| (Bᵀ's rows: two ±1), and each output sums 9 entries of M with
+            // coefficients ±1: |Δout| ≤ 162·K²·u·max|w|·max|input| (u = 2⁻²⁴ or 2⁻⁵³). A chunk at a wrong offset is
+            // off by the size of the values.
+            double u = t == DataType.FLOAT ? 0x1p-24 : 0x1p-53, k = 10, wMax = w.amaxNumber().doubleValue();
+            double bound = 162 * k * k * u * wMax * x.amaxNumber().doubleValue();
+            double gradBound = 162 * k * k * u * wMax * g.amaxNumber().doubleValue();
             for (long scratch : new long[] {1, tileRow, 2 * tileRow, 3 * tileRow + 5, 7 * tileRow}) {
+                assertThat(ExactArrays.maxAbsDifference(Winograd3x3.conv2d(x, w, b, scratch), oneChunk)).as(t + " scratch " + scratch + " vs one chunk")
+                        .isLessThanOrEqualTo(bound);
+                assertThat(ExactArrays.maxAbsDifference(Winograd3x3.inputGradient(g, w, scratch), oneChunkGrad))
+                        .as(t + " grad scratch " + scratch + " vs one chunk").isLessThanOrEqualTo(gradBound);
                 assertThat(relErr(Winograd3x3.conv2d(x, w, b, scratch), direct(x, w, b))).as(t + " scratch " + scratch)
                         .isLessThan(tolerance(t));
                 assertThat(relErr(Winograd3x3.inputGradient(g, w, scratch), directInputGradient(g, w))).as(t + " grad scratch " + scratch)

@@ -194,6 +194,16 @@ public final class Vgg19 {
         return Collections.unmodifiableList(out);
     }
 
+    /** The loaded convolutions' weights and biases, in network order; for tests (frozen: they never get a gradient). */
+    List<Tensor> parameters() {
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; i < weights.length; i++) {
+            out.add(weights[i]);
+            out.add(biases[i]);
+        }
+        return out;
+    }
+
     public Pooling pooling() {
         return pooling;
     }

@@ -1,12 +1,16 @@
 package dev.stylegrad.vgg;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
+import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.ExactArrays;
 import dev.stylegrad.tensor.Npy;
+import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.vgg.io.SafetensorsWriter;
 import dev.stylegrad.vgg.io.WeightsFiles;
 import dev.stylegrad.vgg.io.WeightsFormatException;
@@ -23,7 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Vgg19 on the mini VGG19 fixtures (make_mini_vgg19.py), against PyTorch's features at every named layer. */
 class Vgg19Test {
@@ -73,7 +79,7 @@ class Vgg19Test {
             assertThat(legacy.format()).isEqualTo("pytorch-legacy");
             assertThat(zip.format()).isEqualTo("pytorch-zip");
             assertThat(legacy.tensors().stream().map(t -> t.name()).toList()).isEqualTo(zip.tensors().stream().map(t -> t.name()).toList());
-            for (var t : legacy.tensors()) assertThat(legacy.read(t.name())).as(t.name()).isEqualTo(zip.read(t.name()));
+            for (var t : legacy.tensors()) assertIdentical(t.name(), legacy.read(t.name()), zip.read(t.name()));
         }
     }
 
@@ -105,12 +111,67 @@ class Vgg19Test {
 
     @Test
     void inputGradientFlowsThroughFrozenWeights() throws IOException {
-        Vgg19 net = Vgg19.load(MINI.resolve("mini_vgg19_zip.pth"), "relu3_1", Vgg19.Pooling.MAX);
-        Tensor image = Tensor.parameter(fixtureImage());
+        Path file = MINI.resolve("mini_vgg19_zip.pth");
+        Vgg19 net = Vgg19.load(file, "relu3_1", Vgg19.Pooling.MAX);
+        // A random image rather than the fixture's: no two values of a pooling window tie, so max pooling's gradient
+        // is defined and a central difference does not straddle a kink.
+        Nd4j.getRandom().setSeed(41);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 34, 50);
+        Tensor image = Tensor.parameter(x.dup());
         Ops.sum(Ops.gram(net.forward(image, List.of("relu3_1")).get("relu3_1"))).backward();
-        assertThat(image.grad()).isNotNull();
-        assertThat(image.grad().shape()).containsExactly(1, 3, 34, 50);
-        assertThat(image.grad().amaxNumber().doubleValue()).isPositive();
+        INDArray got = image.grad();
+        assertThat(got.shape()).containsExactly(1, 3, 34, 50);
+        assertThat(net.parameters()).hasSize(10).allSatisfy(p -> {
+            assertThat(p.requiresGrad()).as("frozen").isFalse();
+            assertThat(p.grad()).as("weight gradient").isNull();
+        });
+
+        // The reference: the same five convolutions written out op by op, in float64, on the file's weights (read
+        // here, not through Vgg19), differentiated by the float64 kernels (libnd4j's, never oneDNN's) ...
+        INDArray[] w = new INDArray[5], b = new INDArray[5];
+        try (WeightsReader r = WeightsFiles.open(file)) {
+            int[] torchIndex = {0, 2, 5, 7, 10};
+            for (int i = 0; i < 5; i++) {
+                w[i] = r.read("features." + torchIndex[i] + ".weight").castTo(DataType.DOUBLE);
+                b[i] = r.read("features." + torchIndex[i] + ".bias").castTo(DataType.DOUBLE);
+            }
+        }
+        INDArray x64 = x.castTo(DataType.DOUBLE);
+        Tensor image64 = Tensor.parameter(x64.dup());
+        relu31GramSum(image64, w, b).backward();
+        INDArray want = image64.grad();
+        // ... and that reference checked by central differences (GradCheck's eps and tolerance) along random
+        // directions, which do not use backward at all.
+        for (int d = 0; d < 3; d++) {
+            INDArray v = Nd4j.randn(DataType.DOUBLE, x.shape());
+            double eps = 1e-6, analytic = want.mul(v).sumNumber().doubleValue();
+            double numeric = (relu31GramSumValue(x64.add(v.mul(eps)), w, b) - relu31GramSumValue(x64.sub(v.mul(eps)), w, b)) / (2 * eps);
+            assertThat(Math.abs(analytic - numeric)).as("float64 reference along direction %d: %s vs %s", d, analytic, numeric)
+                    .isLessThanOrEqualTo(1e-5 + 1e-3 * Math.abs(numeric));
+        }
+        // Float32 (oneDNN, fused ReLU, frozen-weight copies) against float64: each value passes ten convolution
+        // kernels (5 forward, 5 backward) and the Gram, each a float32 sum of at most 27·C ≤ 162 (or 96 for the
+        // Gram) products with relative rounding ~√n·2⁻²⁴ ≈ 1e-6, so 1e-5 of the largest value bounds what
+        // rounding can do (measured 2.6e-7 on an AVX-512 machine); a wrong mask, window or weight is off by far more.
+        double rel = ExactArrays.maxAbsDifference(got.castTo(DataType.DOUBLE), want) / want.amaxNumber().doubleValue();
+        System.out.printf("Vgg19Test input gradient: float32 vs float64 max rel. error %.2e%n", rel);
+        assertThat(rel).as("float32 input gradient vs float64 reference, max |a-b| / max |b|").isLessThanOrEqualTo(1e-5);
+    }
+
+    /** sum(gram(relu3_1(x))) op by op: conv1_1 relu conv1_2 relu pool1 conv2_1 relu conv2_2 relu pool2 conv3_1 relu. */
+    private static Tensor relu31GramSum(Tensor x, INDArray[] w, INDArray[] b) {
+        Tensor h = x;
+        for (int i = 0; i < 5; i++) {
+            h = Ops.relu(Ops.conv2d(h, Tensor.constant(w[i]), Tensor.constant(b[i]), Conv2dSpec.SAME_3X3));
+            if (i == 1 || i == 3) h = Ops.maxPool2d(h, Pool2dSpec.VGG);
+        }
+        return Ops.sum(Ops.gram(h));
+    }
+
+    private static double relu31GramSumValue(INDArray x, INDArray[] w, INDArray[] b) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return relu31GramSum(Tensor.constant(x), w, b).value().getDouble(0);
+        }
     }
 
     @Test

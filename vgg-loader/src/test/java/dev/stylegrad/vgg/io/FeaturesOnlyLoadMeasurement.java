@@ -1,5 +1,6 @@
 package dev.stylegrad.vgg.io;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -61,7 +62,7 @@ class FeaturesOnlyLoadMeasurement {
         assertThat(features).hasSize(32);
         Path expected = file.resolveSibling("features.34.weight.npy");
         if (Files.exists(expected)) {
-            assertThat(features.get(30)).isEqualTo(dev.stylegrad.tensor.Npy.read(expected));
+            assertIdentical("features.34.weight", features.get(30), dev.stylegrad.tensor.Npy.read(expected));
             System.out.println("features.34.weight matches " + expected);
         }
     }

@@ -1,5 +1,6 @@
 package dev.stylegrad.vgg.io;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -58,8 +59,8 @@ class SelectiveReadTest {
         for (Path p : new Path[] {legacy, zip, safetensors}) {
             try (WeightsReader r = WeightsFiles.open(p)) {
                 assertThat(r.tensors()).hasSize(3);
-                assertThat(r.read("features.0.weight")).isEqualTo(Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}}));
-                assertThat(r.read("features.0.bias")).isEqualTo(Nd4j.createFromArray(7f, 8f));
+                assertIdentical(p + " features.0.weight", r.read("features.0.weight"), Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}}));
+                assertIdentical(p + " features.0.bias", r.read("features.0.bias"), Nd4j.createFromArray(7f, 8f));
                 // Metadata plus two small tensors; the pickle reader's 64 KiB read-ahead is the largest part.
                 assertThat(bytesRead(r)).as(p.toString()).isLessThan(100_000);
                 r.read("classifier.0.weight");

@@ -1,5 +1,6 @@
 package dev.stylegrad.vgg.io;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,7 +56,7 @@ class WeightsReaderFixtureTest {
                 assertThat(actual.shape()).as(info.name()).containsExactly(info.shape());
                 // Exact: float32 is copied, float16 widens exactly, float64 rounds the same way NumPy does.
                 // (Npy reads a 0-d array as shape [1]; the reader keeps torch's shape [], checked above.)
-                assertThat(actual.reshape(expected.shape())).as(info.name()).isEqualTo(expected);
+                assertIdentical(fileName + " " + info.name(), actual.reshape(expected.shape()), expected);
             }
         }
     }
