@@ -152,13 +152,13 @@ class KernelConcurrencyTest {
             thread.start();
             thread.join();
         }
-        assertThat(OneDnn.liveStreams()).as("one stream per thread that ran a kernel").isGreaterThanOrEqualTo(before + 1);
         // Streams go with their threads once the GC notices the threads are gone (a server making threads per
-        // request would otherwise leak one native stream per thread).
+        // request would otherwise leak one native stream per thread). Threads of earlier tests may go too, so the
+        // count ends at or below where it started; without the clean-up it would stay 16 above.
         for (int i = 0; i < 100 && OneDnn.liveStreams() > before; i++) {
             System.gc();
             Thread.sleep(50);
         }
-        assertThat(OneDnn.liveStreams()).isEqualTo(before);
+        assertThat(OneDnn.liveStreams()).isLessThanOrEqualTo(before);
     }
 }
