@@ -124,6 +124,15 @@ class BackwardScheduleTest {
     }
 
     @Test
+    void aScalarLeafBackPropagatesIntoItself() {
+        Tensor p = Tensor.parameter(Nd4j.scalar(2.5));
+        p.backward();
+        assertThat(p.grad().getDouble(0)).isEqualTo(1.0);
+        p.backward(); // a leaf has no graph to free: a second call accumulates again
+        assertThat(p.grad().getDouble(0)).isEqualTo(2.0);
+    }
+
+    @Test
     void nullInputsAreNamed() {
         Tensor p = Tensor.parameter(random(7, 2));
         assertThatThrownBy(() -> Ops.add(p, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("Add: input 1 is null");

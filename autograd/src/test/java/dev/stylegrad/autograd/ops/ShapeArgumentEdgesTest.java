@@ -105,6 +105,13 @@ class ShapeArgumentEdgesTest {
     }
 
     @Test
+    void mseNeedsTheSameShapeNotABroadcastableOne() {
+        assertThatThrownBy(() -> Ops.mse(t23(), Tensor.constant(random(11, 3)))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mse");
+        assertThat(Ops.mse(t23(), Tensor.constant(Nd4j.zeros(DataType.DOUBLE, 2, 3))).value().getDouble(0)).isEqualTo(55.0 / 6);
+    }
+
+    @Test
     void reductionsOverChosenAxes() {
         Tensor x = Tensor.parameter(Nd4j.create(new double[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, new long[] {2, 3, 2}, 'c'));
         Tensor s = Ops.sum(x, false, 2, 0);
