@@ -72,5 +72,13 @@ class BackwardScratchReleaseTest {
             Tensor c = Ops.conv2dRelu(x, Tensor.constant(w), null, Conv2dSpec.SAME_3X3);
             return Ops.mse(Ops.add(c, c), Tensor.constant(target));
         }, random(5, 1, 2, 5, 5), 4 * 5 * 5 * 8);
+        // Shared with another tensor's gradient (add hands one array to two inputs), the incoming gradient must not be
+        // masked in place: the mask goes into a scratch array, handed back at once, and the shared gradient is handed
+        // back after its last reader ran.
+        assertReleased("conv-scratch-release", x -> {
+            Tensor other = Ops.concat(1, x, x); // made before the convolution, so its backward runs after it
+            Tensor c = Ops.conv2dRelu(x, Tensor.constant(w), null, Conv2dSpec.SAME_3X3);
+            return Ops.mse(Ops.add(c, other), Tensor.constant(target));
+        }, random(5, 1, 2, 5, 5), 4 * 5 * 5 * 8);
     }
 }
