@@ -217,6 +217,15 @@ class StyleObjectiveLossTest {
     }
 
     @Test
+    void theTargetsPassesLeaveNoMemoryReserved() {
+        objective(1, 1, 0);
+        try (dev.stylegrad.tensor.MemoryScope scope = dev.stylegrad.tensor.MemoryScope.open("style-targets")) {
+            assertThat(scope.reservedBytes()).as("the targets' scope was destroyed, not kept for reuse").isZero();
+        }
+        dev.stylegrad.tensor.MemoryScope.destroy("style-targets");
+    }
+
+    @Test
     void totalVariationNeedsTwoByTwo() {
         assertThat(TotalVariation.of(Tensor.constant(Nd4j.create(new double[] {0, 1, 3, 7}, new long[] {1, 1, 2, 2}, 'c'))).value().getDouble(0))
                 .isEqualTo(9 + 36 + 1 + 16); // (3−0)² + (7−1)² down, (1−0)² + (7−3)² right
@@ -242,5 +251,6 @@ class StyleObjectiveLossTest {
         assertThatThrownBy(() -> LayerWeights.parse(" ")).hasMessageContaining("empty layer list");
         assertThatThrownBy(() -> LayerWeights.parse(null)).hasMessageContaining("empty layer list");
         assertThatThrownBy(() -> LayerWeights.parse("relu1_1:")).hasMessageContaining("bad weight in layer entry 'relu1_1:'");
+        assertThatThrownBy(() -> LayerWeights.parse(":0.5")).hasMessageContaining("unknown layer ''");
     }
 }
