@@ -179,13 +179,28 @@ final class OneDnn {
     static Kernel reorderOrNull(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
         if (dnnl_memory_desc_equal(from, to) != 0) return null;
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, attributes()), "describing a reorder");
+        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, userScratchpad()), "describing a reorder");
         return kernel(pd, "a reorder");
+    }
+
+    /** The shared user-scratchpad attributes (see {@link UserScratchpad}). */
+    static dnnl_primitive_attr userScratchpad() {
+        return UserScratchpad.ATTRIBUTES;
+    }
+
+    /**
+     * One shared set of attributes for every primitive that needs nothing but the user scratchpad mode (reorders,
+     * products, input gradients): oneDNN only reads them while describing a primitive, so sharing is safe, and no
+     * plan leaves an attribute object of its own behind. Made on first use, once oneDNN has loaded.
+     */
+    private static final class UserScratchpad {
+        static final dnnl_primitive_attr ATTRIBUTES = attributes();
     }
 
     /**
      * New primitive attributes in user scratchpad mode: the scratchpad is ours to give on every call, so the primitive
-     * can be shared between threads (see the class comment). Every primitive of ours is made with these.
+     * can be shared between threads (see the class comment). The forward convolutions take their own, to add the fused
+     * ReLU; every other primitive shares {@link #userScratchpad()}.
      */
     static dnnl_primitive_attr attributes() {
         dnnl_primitive_attr attr = new dnnl_primitive_attr();

@@ -204,7 +204,7 @@ final class OneDnnConvolution {
                 check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
                 pd = new dnnl_primitive_desc();
-                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), OneDnn.attributes(), OneDnn.engine(), forwardPd),
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), OneDnn.userScratchpad(), OneDnn.engine(), forwardPd),
                         "choosing an input-gradient kernel");
             }
             primitive = OneDnn.kernel(pd, "the convolution primitive");

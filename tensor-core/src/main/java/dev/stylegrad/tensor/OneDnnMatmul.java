@@ -104,7 +104,7 @@ final class OneDnnMatmul {
             dnnl_matmul_desc_t desc = new dnnl_matmul_desc_t();
             check(dnnl_matmul_desc_init(desc, a, b, null, out), "describing a matrix product");
             dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), OneDnn.attributes(), OneDnn.engine(), null),
+            check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), OneDnn.userScratchpad(), OneDnn.engine(), null),
                     "choosing a matrix-product kernel");
             primitive = OneDnn.kernel(pd, "the matrix-product primitive");
             owned = new Object[] {desc, pd};
