@@ -15,6 +15,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * restoring into a used optimizer forgets what it held, and the cubic's double-root case.
  */
 class LbfgsFallbackTest {
+    /**
+     * The state an optimizer restored after one iteration would have: curvature scale {@code hDiag}, gradients and
+     * previous iterate as given, no current evaluation; the caller adds {@code pairs} (and each pair's s, y, rho).
+     */
+    static Map<String, Object> restoredAfterOneIteration(double hDiag, INDArray g, INDArray gPrev, INDArray xPrev) {
+        Map<String, Object> s = new HashMap<>();
+        s.put("iterations", 1L);
+        s.put("evaluations", 1L);
+        s.put("hDiag", hDiag);
+        s.put("converged", false);
+        s.put("haveCurrent", false);
+        s.put("g", g);
+        s.put("gPrev", gPrev);
+        s.put("xPrev", xPrev);
+        return s;
+    }
+
     static INDArray vec(double... v) {
         return Nd4j.create(v, new long[] {v.length}, 'c');
     }
@@ -62,15 +79,7 @@ class LbfgsFallbackTest {
     void anUphillDirectionDropsTheStoredPairs() {
         // f = |x|²/2. A restored pair with a negative rho turns the two-loop direction uphill: the step must be −lr·g,
         // and the pair must be gone (a later iteration sees only pairs made after the reset).
-        Map<String, Object> s = new HashMap<>();
-        s.put("iterations", 1L);
-        s.put("evaluations", 1L);
-        s.put("hDiag", -1.0);
-        s.put("converged", false);
-        s.put("haveCurrent", false);
-        s.put("g", vec(1, 2));
-        s.put("gPrev", vec(1, 2));
-        s.put("xPrev", vec(1, 2));
+        Map<String, Object> s = restoredAfterOneIteration(-1.0, vec(1, 2), vec(1, 2), vec(1, 2));
         s.put("pairs", 1L);
         s.put("s0", vec(1, 0));
         s.put("y0", vec(-1, 0));

@@ -238,15 +238,8 @@ class LbfgsTwoLoopTest {
             out[0] = (x[0] * x[0] + x[1] * x[1]) / 2;
             return new double[] {x[0], x[1]};
         };
-        Map<String, Object> s = new HashMap<>();
-        s.put("iterations", 1L);
-        s.put("evaluations", 1L);
-        s.put("hDiag", -1.0);
-        s.put("converged", false);
-        s.put("haveCurrent", false);
-        s.put("g", Nd4j.create(new double[] {1, 1}, new long[] {2}, 'c'));
-        s.put("gPrev", Nd4j.create(new double[] {1, 1}, new long[] {2}, 'c'));
-        s.put("xPrev", Nd4j.create(new double[] {1, 2}, new long[] {2}, 'c'));
+        Map<String, Object> s = LbfgsFallbackTest.restoredAfterOneIteration(-1.0, LbfgsFallbackTest.vec(1, 1),
+                LbfgsFallbackTest.vec(1, 1), LbfgsFallbackTest.vec(1, 2));
         s.put("pairs", 0L);
         Lbfgs opt = new Lbfgs(0.5, 5, false, 1e-7, 1e-9);
         opt.restore(s);
