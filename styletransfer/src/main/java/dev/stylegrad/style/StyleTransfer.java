@@ -192,8 +192,11 @@ public final class StyleTransfer {
             layers.addAll(b.styleLayers.keySet());
             net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
         }
-        StyleObjective objective = new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers,
-                b.contentWeight, b.styleWeight, b.tvWeight);
+        int tile = tileSide(net, w, h);
+        Objective objective = tile == 0
+                ? new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight, b.styleWeight, b.tvWeight)
+                : new TiledStyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight,
+                        b.styleWeight, b.tvWeight, tile, TiledStyleObjective.minimumHalo(layerNames()));
         // ND4J frees an array's off-heap memory only when the GC collects it. Reading weights and resizing images
         // leave such garbage behind (tens to hundreds of MB); one collection here returns it before the steps start,
         // instead of it adding to their peak.
@@ -202,6 +205,70 @@ public final class StyleTransfer {
     }
 
     private Optimizer lastOptimizer;
+
+    private List<String> layerNames() {
+        LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
+        layers.addAll(b.styleLayers.keySet());
+        return new ArrayList<>(layers);
+    }
+
+    /**
+     * The owned side of the tiles a {@code w × h} step is computed in, or 0 for untiled, as the builder says or
+     * automatically ({@link #automaticTile}); tells the notice sink when it tiles.
+     */
+    private int tileSide(Vgg19 net, int w, int h) {
+        List<String> layers = layerNames();
+        int halo = TiledStyleObjective.minimumHalo(layers), align = TiledStyleObjective.alignment(layers);
+        if (b.tile != null) {
+            if (b.tile == 0 || TileGrid.of(w, h, b.tile, halo, align).single()) return 0;
+            notice(String.format(Locale.ROOT, "computing each %dx%d step in %s", w, h, describeTiles(TileGrid.of(w, h, b.tile, halo, align))));
+            return b.tile;
+        }
+        long available = StepMemory.available();
+        int side = automaticTile(w, h, net.widths(), halo, align, available);
+        if (side > 0) {
+            notice(String.format(Locale.ROOT, "a %dx%d step needs about %s untiled and %s is available: computing it in %s "
+                    + "(exact; --tile N chooses the size, --tile off never tiles)", w, h, gigabytes(StepMemory.untiledStep((long) w * h, net.widths())),
+                    gigabytes(available), describeTiles(TileGrid.of(w, h, side, halo, align))));
+        }
+        return side;
+    }
+
+    /**
+     * Automatic tiling: 0 (untiled) when the estimated step ({@link StepMemory}) fits in 80% of {@code available}
+     * bytes, else the largest owned side (a multiple of {@code align}, at least {@link #MIN_AUTO_TILE}) whose tiled
+     * step does.
+     *
+     * @throws IllegalArgumentException when not even the smallest tiles fit, saying what would
+     */
+    static int automaticTile(int w, int h, List<Long> widths, int halo, int align, long available) {
+        long pixels = (long) w * h, budget = available / 10 * 8;
+        if (StepMemory.untiledStep(pixels, widths) <= budget) return 0;
+        for (int side = (Math.max(w, h) + align - 1) / align * align; side >= MIN_AUTO_TILE; side -= align) {
+            TileGrid grid = TileGrid.of(w, h, side, halo, align);
+            if (StepMemory.tiledStep(pixels, (long) grid.windowWidth() * grid.windowHeight(), widths) <= budget) return side;
+        }
+        TileGrid smallest = TileGrid.of(w, h, MIN_AUTO_TILE, halo, align);
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "a %dx%d picture needs about %s of memory even in %d-px tiles, but only "
+                + "%s is available: use a smaller --size (or --scales), or free memory", w, h,
+                gigabytes(StepMemory.tiledStep(pixels, (long) smallest.windowWidth() * smallest.windowHeight(), widths)), MIN_AUTO_TILE, gigabytes(available)));
+    }
+
+    /** Automatic tiling goes no smaller: below this the halo costs more than the tile. */
+    static final int MIN_AUTO_TILE = 128;
+
+    private static String describeTiles(TileGrid grid) {
+        return String.format(Locale.ROOT, "%d tiles of %d px (windows of %dx%d with a %d-px halo)", grid.tiles().size(), grid.ownedSide(),
+                grid.windowWidth(), grid.windowHeight(), grid.halo());
+    }
+
+    private static String gigabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+    }
+
+    private void notice(String message) {
+        if (b.notices != null) b.notices.accept(message);
+    }
 
     static final int GC_EVERY_STEPS = 50;
 
@@ -281,8 +348,33 @@ public final class StyleTransfer {
         private int startStep;
         private INDArray resumeImage;
         private Map<String, Object> resumeState;
+        private Integer tile;
+        private java.util.function.Consumer<String> notices;
 
         private Builder() {}
+
+        /**
+         * Computes each step in tiles whose owned regions are {@code side} pixels square (rounded up to 16; each is
+         * computed with an 80-px halo of context), so memory holds one tile's activations instead of the whole
+         * picture's. Exact: the losses and gradient equal the untiled ones to float rounding. {@code 0} never tiles.
+         * Default: {@link #tileAuto()}.
+         */
+        public Builder tile(int side) {
+            this.tile = side;
+            return this;
+        }
+
+        /** Tiles only when the untiled step would not fit in the memory available, choosing the largest tiles that do (default). */
+        public Builder tileAuto() {
+            this.tile = null;
+            return this;
+        }
+
+        /** Receives one-line notices about choices the run made by itself (e.g. tiling). Called on the run's thread. */
+        public Builder notices(java.util.function.Consumer<String> sink) {
+            this.notices = sink;
+            return this;
+        }
 
         public Builder content(RgbImage image) {
             this.content = Objects.requireNonNull(image, "content");
@@ -430,6 +522,7 @@ public final class StyleTransfer {
                 throw new IllegalArgumentException("optimizer must be 'adam' or 'lbfgs', got '" + optimizer + "'");
             }
             if (lr != null && !(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+            if (tile != null && tile != 0 && tile < 16) throw new IllegalArgumentException("tile side must be 0 (untiled) or at least 16 pixels, got " + tile);
             checkImagesReachTheLayers();
             return new StyleTransfer(this);
         }

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -124,6 +125,19 @@ public final class Vgg19 {
     }
 
     /**
+     * This network computing in another floating-point type (its weights converted once), e.g. float64 for
+     * gradient checks and for exactness tests that must see differences far below float32 rounding.
+     */
+    public Vgg19 withDataType(DataType type) {
+        Tensor[] w = new Tensor[weights.length], b = new Tensor[biases.length];
+        for (int i = 0; i < weights.length; i++) {
+            w[i] = Tensor.constant(weights[i].value().castTo(type).dup('c'));
+            b[i] = Tensor.constant(biases[i].value().castTo(type).dup('c'));
+        }
+        return new Vgg19(layers, w, b, pooling, source);
+    }
+
+    /**
      * Runs the network on a normalized image batch [N, 3, H, W] up to the deepest of {@code outputs} and returns
      * those layers' activations (in the order asked). Records on the tape if {@code image} needs a gradient.
      *
@@ -212,7 +226,31 @@ public final class Vgg19 {
         return source;
     }
 
-    /** The deepest of the given layer names (for {@link #load}'s truncation). */
+    /**
+     * The pixel spacing of {@code layer}'s positions: 2^(poolings up to and including it). Position p of the layer
+     * sits on the pixel cell [p·stride, (p+1)·stride) of the image.
+     */
+    public static int stride(String layer) {
+        int stride = 1;
+        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) stride *= 2;
+        return stride;
+    }
+
+    /**
+     * How far {@code layer}'s receptive field reaches beyond its position's pixel cell, on each side, in pixels: each
+     * 3×3 convolution adds one position of its input's spacing, pooling (2×2, stride 2, on an aligned grid) adds
+     * nothing. For relu5_1 it is 70 px (a field of 156 px). A feature depends on no pixel farther than this from its
+     * cell, which is what makes tiles with a halo this wide exact.
+     */
+    public static int receptiveFieldMargin(String layer) {
+        int stride = 1, margin = 0;
+        for (Layer l : prefixThrough(layer)) {
+            if (l.kind() == Kind.CONV) margin += stride;
+            else if (l.kind() == Kind.POOL) stride *= 2;
+        }
+        return margin;
+    }
+
     /**
      * The smallest image side (in pixels) that reaches {@code layer}: each 2x2 pooling before it halves the size and
      * needs at least 2 pixels, so 2^(poolings up to and including it).
@@ -223,6 +261,7 @@ public final class Vgg19 {
         return 1 << pools;
     }
 
+    /** The deepest of the given layer names (for {@link #load}'s truncation). */
     public static String deepestOf(Collection<String> names) {
         String best = null;
         int bestIndex = -1;

@@ -208,4 +208,48 @@ class Vgg19Test {
         Vgg19 net = Vgg19.load(real, "pool5", Vgg19.Pooling.MAX);
         assertThat(net.widths()).containsExactly(64L, 64L, 128L, 128L, 256L, 256L, 256L, 256L, 512L, 512L, 512L, 512L, 512L, 512L, 512L, 512L);
     }
+
+    @Test
+    void strideAndReceptiveFieldMarginFollowTheLayerTable() {
+        assertThat(Vgg19.stride("conv1_1")).isEqualTo(1);
+        assertThat(Vgg19.stride("pool1")).isEqualTo(2);
+        assertThat(Vgg19.stride("relu4_2")).isEqualTo(8);
+        assertThat(Vgg19.stride("relu5_1")).isEqualTo(16);
+        assertThat(Vgg19.stride("pool5")).isEqualTo(32);
+        assertThat(Vgg19.receptiveFieldMargin("conv1_1")).isEqualTo(1);
+        assertThat(Vgg19.receptiveFieldMargin("relu1_2")).isEqualTo(2);
+        assertThat(Vgg19.receptiveFieldMargin("pool1")).isEqualTo(2);
+        assertThat(Vgg19.receptiveFieldMargin("relu2_1")).isEqualTo(4);
+        assertThat(Vgg19.receptiveFieldMargin("relu4_2")).isEqualTo(2 + 4 + 16 + 16);
+        assertThat(Vgg19.receptiveFieldMargin("relu5_1")).isEqualTo(70);
+    }
+
+    /**
+     * The margin measured, not derived: the gradient of one relu5_1 position (all channels) with respect to the
+     * image is nonzero exactly on its 16-px cell widened by the margin on every side, and on nothing wider.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"relu3_1", "relu4_2", "relu5_1"})
+    void receptiveFieldMarginIsWhereTheGradientReaches(String layer) throws IOException {
+        Vgg19 net = Vgg19.load(MINI.resolve("mini_vgg19_legacy.pth"), layer, Vgg19.Pooling.AVG);
+        int stride = Vgg19.stride(layer), margin = Vgg19.receptiveFieldMargin(layer), side = 256;
+        Nd4j.getRandom().setSeed(7);
+        Tensor image = Tensor.parameter(Nd4j.rand(DataType.FLOAT, 1, 3, side, side).subi(0.5));
+        Tensor f = net.forward(image, List.of(layer)).get(layer);
+        long p = f.shape()[2] / 2, q = f.shape()[3] / 2;
+        Ops.sum(Ops.slice(f, new long[] {0, 0, p, q}, new long[] {1, f.shape()[1], p + 1, q + 1})).backward();
+        INDArray reach = Nd4j.math().abs(image.grad()).sum(0, 1); // [H, W]
+        int top = side, bottom = -1, left = side, right = -1;
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                if (reach.getDouble(y, x) == 0) continue;
+                top = Math.min(top, y);
+                bottom = Math.max(bottom, y);
+                left = Math.min(left, x);
+                right = Math.max(right, x);
+            }
+        }
+        assertThat(new int[] {top, bottom, left, right}).containsExactly((int) (p * stride - margin), (int) ((p + 1) * stride - 1 + margin),
+                (int) (q * stride - margin), (int) ((q + 1) * stride - 1 + margin));
+    }
 }

@@ -2,9 +2,9 @@ package dev.stylegrad.autograd.ops;
 
 import dev.stylegrad.autograd.Context;
 import dev.stylegrad.autograd.Function;
+import dev.stylegrad.tensor.MemoryScope;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -36,7 +36,9 @@ final class Slice extends Function {
 
     @Override
     protected INDArray[] backward(Context ctx, INDArray g) {
-        INDArray grad = Nd4j.zeros(g.dataType(), ctx.inputShape(0));
+        // From the step's memory scope: a tiled step slices every loss layer of every window, and fresh zeroed
+        // arrays would fault in new pages each time.
+        INDArray grad = MemoryScope.allocate(g.dataType(), ctx.inputShape(0)).assign(0);
         grad.get(indices()).assign(g);
         return new INDArray[] {grad};
     }

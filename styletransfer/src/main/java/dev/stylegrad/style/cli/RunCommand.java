@@ -114,6 +114,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--style-scale", paramLabel = "X", defaultValue = "1", description = "Style images are resized to the content size times X. Default: ${DEFAULT-VALUE}.")
     double styleScale;
 
+    @Option(names = "--tile", paramLabel = "N|auto|off", defaultValue = "auto",
+            description = "Compute each step in tiles of N px (exact; memory holds one tile's activations): auto tiles only when the untiled step would not fit in memory and says so; off never tiles. Default: ${DEFAULT-VALUE}.")
+    String tile;
+
     @Option(names = "--save-every", paramLabel = "N", defaultValue = "50", description = "Write the current image to --out every N steps (0: only at the end). Default: ${DEFAULT-VALUE}.")
     int saveEvery;
 
@@ -184,7 +188,12 @@ final class RunCommand implements Callable<Integer> {
                 .contentLayers(LayerWeights.parse(contentLayers)).styleLayers(LayerWeights.parse(styleLayers))
                 .contentWeight(contentWeight).styleWeight(styleWeight).tvWeight(tvWeight).steps(steps)
                 .optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).lineSearch(lineSearch).init(parseInit()).seed(seed)
-                .originalColors(originalColors);
+                .originalColors(originalColors).notices(message -> System.err.println("stylegrad: " + message));
+        switch (tile) {
+            case "auto" -> builder.tileAuto();
+            case "off" -> builder.tile(0);
+            default -> builder.tile(Integer.parseInt(tile));
+        }
         if (styleBlend != null) builder.styleBlend(styleBlend);
         int startStep = resumed == null ? 0 : resumed.completedSteps();
         if (resumed != null) {
@@ -302,6 +311,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!optimizer.equalsIgnoreCase("adam") && !optimizer.equalsIgnoreCase("lbfgs")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--optimizer must be adam or lbfgs, got '" + optimizer + "'");
+        }
+        if (!tile.equals("auto") && !tile.equals("off") && !(tile.matches("[0-9]{1,9}") && Integer.parseInt(tile) >= 16)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tile must be auto, off or a tile side of at least 16 pixels, got '" + tile + "'");
         }
         if (threads != null && threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
         if (saveEvery < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--save-every must be >= 0");

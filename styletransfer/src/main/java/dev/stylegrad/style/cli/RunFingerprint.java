@@ -47,6 +47,9 @@ final class RunFingerprint {
         v.put("--seed", Long.toString(c.seed));
         v.put("--pooling", c.pooling.toLowerCase(Locale.ROOT));
         v.put("--original-colors", Boolean.toString(c.originalColors));
+        // Tiles change the order of the sums: a resume with other tiles would be equal only to float rounding, not bit
+        // for bit. The default (auto) is left out, so checkpoints made before --tile existed still resume.
+        if (!c.tile.equals("auto")) v.put("--tile", c.tile);
         return new Fingerprint(v);
     }
 

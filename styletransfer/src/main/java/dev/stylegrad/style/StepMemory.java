@@ -1,0 +1,88 @@
+package dev.stylegrad.style;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * Estimates of a style step's memory and of the memory this process may still use, for choosing tiles.
+ *
+ * <p>The step estimate comes from what the tape keeps: every convolution's output (float32), which for VGG19 to
+ * relu5_1 is 290 floats per picture pixel (64+64 at full size, 2·128 at a quarter, ...), times {@link #TAPE_FACTOR}
+ * for the gradients, pooling indices and kernel scratch alive at the backward's peak. Calibrated on measured peaks
+ * (AMD EPYC, 2 threads): an untiled 2048² step peaked at 14.2 GB, 3,400 bytes per pixel, against 1,160 bytes of
+ * convolution outputs.
+ */
+final class StepMemory {
+    /** Peak bytes of a step per byte of convolution outputs on the tape (measured, see above). */
+    static final double TAPE_FACTOR = 2.9;
+    /** The JVM, the native libraries, the weights and their kernel layouts: measured ~450 MB at 128². */
+    static final long BASELINE_BYTES = 600L << 20;
+    /**
+     * Picture-sized arrays that live through a run, per pixel: the image, its gradient, Adam's m and v, the last
+     * finite and the previous image (6 × 3 float32), and a relu4_2 content target (512 channels at 1/64: 32 bytes).
+     */
+    static final long PICTURE_BYTES_PER_PIXEL = 6 * 12 + 32;
+
+    private StepMemory() {}
+
+    /** Bytes of convolution outputs per picture pixel for a network with these widths (stride 1, 2, 4, 8, 16 per block). */
+    static double convolutionBytesPerPixel(List<Long> widths) {
+        int[] blockSizes = {2, 2, 4, 4, 4};
+        double bytes = 0;
+        int conv = 0;
+        for (int block = 0; block < blockSizes.length && conv < widths.size(); block++) {
+            double area = Math.pow(4, block); // positions per pixel: 1, 1/4, 1/16, ...
+            for (int i = 0; i < blockSizes[block] && conv < widths.size(); i++) bytes += 4.0 * widths.get(conv++) / area;
+        }
+        return bytes;
+    }
+
+    /** Estimated peak bytes of one untiled step on a picture of {@code pixels}. */
+    static long untiledStep(long pixels, List<Long> widths) {
+        return BASELINE_BYTES + (long) (pixels * (TAPE_FACTOR * convolutionBytesPerPixel(widths) + PICTURE_BYTES_PER_PIXEL));
+    }
+
+    /** Estimated peak bytes of one tiled step: the picture's arrays plus one window's tape. */
+    static long tiledStep(long pixels, long windowPixels, List<Long> widths) {
+        return BASELINE_BYTES + pixels * PICTURE_BYTES_PER_PIXEL + (long) (windowPixels * TAPE_FACTOR * convolutionBytesPerPixel(widths));
+    }
+
+    /**
+     * Bytes this process may still allocate: the least of the memory the kernel reports available, the cgroup's
+     * limit less its use, and JavaCPP's off-heap limit less what it holds; plus what this process already holds
+     * (a step reuses it).
+     */
+    static long available() {
+        long own = Pointer.physicalBytes();
+        long free = Long.MAX_VALUE;
+        long meminfo = memAvailable();
+        if (meminfo > 0) free = Math.min(free, meminfo + own);
+        long cgroupMax = readLong(Path.of("/sys/fs/cgroup/memory.max")), cgroupCurrent = readLong(Path.of("/sys/fs/cgroup/memory.current"));
+        if (cgroupMax > 0 && cgroupCurrent > 0) free = Math.min(free, cgroupMax - cgroupCurrent + own);
+        long javacppMax = Pointer.maxPhysicalBytes();
+        if (javacppMax > 0) free = Math.min(free, javacppMax);
+        return free == Long.MAX_VALUE ? Runtime.getRuntime().maxMemory() : free;
+    }
+
+    private static long memAvailable() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or unreadable: no estimate from here
+        }
+        return -1;
+    }
+
+    private static long readLong(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1; // absent, or "max" (no limit)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.stylegrad.style;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stylegrad.style.optim.Adam;
+import dev.stylegrad.style.optim.Objective;
+import dev.stylegrad.tensor.ExactArrays;
+import dev.stylegrad.vgg.Vgg19;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@link TiledStyleObjective} against the untiled {@link StyleObjective} on the mini VGG19 (all 16 convolutions, so
+ * relu5_1's 70-px receptive-field margin is real): a 256×192 picture in 64-px tiles (12 tiles, windows of 224×192),
+ * a 200×152 style picture tiled too, every default layer plus a second content layer, and total variation. It must
+ * agree along 10 Adam steps, and it must not agree when the halo is too small or when pass 2 seeds every window
+ * position instead of the owned ones, so the test would catch either mistake.
+ */
+class TiledStyleObjectiveTest {
+    static final int W = 256, H = 192, TILE = 64;
+    static Vgg19 net, double64;
+    static INDArray content, style;
+    static final Map<String, Double> CONTENT = Map.of("relu4_2", 1.0, "relu2_2", 0.5);
+
+    @BeforeAll
+    static void load() throws IOException {
+        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "relu5_1", Vgg19.Pooling.MAX);
+        double64 = net.withDataType(DataType.DOUBLE);
+        content = StyleObjectiveLossTest.image(1, H, W);
+        style = StyleObjectiveLossTest.image(2, 152, 200);
+    }
+
+    static StyleObjective untiled(Vgg19 net) {
+        return new StyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2);
+    }
+
+    static DataType dtype(Vgg19 net) {
+        return net == double64 ? DataType.DOUBLE : DataType.FLOAT;
+    }
+
+    static TiledStyleObjective tiled(Vgg19 net, int halo, boolean seedOwnedOnly) {
+        return new TiledStyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, TILE, halo, seedOwnedOnly);
+    }
+
+    /**
+     * The worst differences of the losses (each part relative to the total loss) and of the gradients (max |difference|
+     * relative to max |gradient|) at each of {@code steps} Adam steps, both evaluated at the same points (driven by
+     * the tiled gradient).
+     */
+    record Comparison(double worstLoss, double worstGradient) {}
+
+    static Comparison compareAlongAdam(Vgg19 net, TiledStyleObjective tiled, int steps, double lr) {
+        StyleObjective reference = untiled(net);
+        INDArray x = StyleObjectiveLossTest.image(3, H, W).muli(0.3).addi(content.mul(0.7)).castTo(dtype(net));
+        INDArray gradTiled = x.ulike(), gradReference = x.ulike();
+        Adam adam = new Adam(lr);
+        double worstLoss = 0, worstGradient = 0;
+        for (int k = 0; k < steps; k++) {
+            Objective.Evaluation r = reference.evaluate(x, gradReference);
+            Objective.Evaluation t = adam.step(x, (point, g) -> {
+                Objective.Evaluation e = tiled.evaluate(point, g);
+                gradTiled.assign(g);
+                return e;
+            });
+            for (double[] pair : new double[][] {{t.total(), r.total()}, {t.content(), r.content()}, {t.style(), r.style()}, {t.tv(), r.tv()}}) {
+                // relative to the total: a small part's own float32 sum (the untiled TV's, ~8e-6 off float64) is not the tiling's error
+                worstLoss = Math.max(worstLoss, Math.abs(pair[0] - pair[1]) / Math.abs(r.total()));
+            }
+            worstGradient = Math.max(worstGradient, ExactArrays.maxAbsDifference(gradTiled, gradReference) / gradReference.amaxNumber().doubleValue());
+        }
+        return new Comparison(worstLoss, worstGradient);
+    }
+
+    @Test
+    void theGridCoversThePictureOnceWithEqualWindowsOnTheLayerGrid() {
+        TiledStyleObjective t = tiled(net, TiledStyleObjective.minimumHalo(LayerWeights.DEFAULT_STYLE.keySet()), true);
+        TileGrid grid = t.grid();
+        assertThat(TiledStyleObjective.minimumHalo(LayerWeights.DEFAULT_STYLE.keySet())).isEqualTo(80);
+        assertThat(grid.tiles()).hasSize(12);
+        assertThat(new int[] {grid.windowWidth(), grid.windowHeight()}).containsExactly(224, 192);
+        int[][] owner = new int[H][W];
+        for (TileGrid.Tile tile : grid.tiles()) {
+            assertThat(tile.wx() % 16).isZero();
+            assertThat(tile.wy() % 16).isZero();
+            assertThat(tile.wx() + grid.windowWidth()).isLessThanOrEqualTo(W);
+            // the window reaches the halo beyond the owned region, or the picture's border
+            assertThat(tile.wx()).isLessThanOrEqualTo(Math.max(0, tile.x0() - 80));
+            assertThat(tile.wx() + grid.windowWidth()).isGreaterThanOrEqualTo(Math.min(W, tile.x1() + 80));
+            for (int y = tile.y0(); y < tile.y1(); y++) for (int x = tile.x0(); x < tile.x1(); x++) owner[y][x]++;
+        }
+        for (int[] row : owner) for (int n : row) assertThat(n).isEqualTo(1);
+    }
+
+    @Test
+    void tiledEqualsUntiledAlongTenAdamStepsInFloat32() {
+        Comparison c = compareAlongAdam(net, tiled(net, 80, true), 10, 0.003);
+        assertThat(c.worstLoss()).isLessThan(1e-5);
+        assertThat(c.worstGradient()).isLessThan(1e-4);
+    }
+
+    /** In float64 the only differences left are the order of the sums: 1e-12 is a thousand times float64 rounding here. */
+    @Test
+    void tiledEqualsUntiledAlongTenAdamStepsInFloat64() {
+        Comparison c = compareAlongAdam(double64, tiled(double64, 80, true), 10, 0.03);
+        assertThat(c.worstLoss()).isLessThan(1e-12);
+        assertThat(c.worstGradient()).isLessThan(1e-12);
+    }
+
+    @Test
+    void aHaloSmallerThanTheReceptiveFieldIsCaught() {
+        Comparison c = compareAlongAdam(double64, tiled(double64, 64, true), 1, 0.03);
+        assertThat(c.worstLoss() > 1e-9 || c.worstGradient() > 1e-9).as("64-px halo (the margin is 70): %s", c).isTrue();
+        c = compareAlongAdam(net, tiled(net, 48, true), 1, 0.003);
+        assertThat(c.worstLoss() > 1e-5 || c.worstGradient() > 1e-4).as("48-px halo in float32: %s", c).isTrue();
+    }
+
+    @Test
+    void seedingEveryWindowPositionIsCaught() {
+        Comparison c = compareAlongAdam(net, tiled(net, 80, false), 1, 0.003);
+        assertThat(c.worstGradient()).as("seeding the whole window: %s", c).isGreaterThan(1e-4);
+    }
+}
