@@ -258,7 +258,7 @@ public final class StyleTransfer {
     static final int MIN_AUTO_TILE = 128;
 
     private static String describeTiles(TileGrid grid) {
-        return String.format(Locale.ROOT, "%d tiles of %d px (windows of %dx%d with a %d-px halo)", grid.tiles().size(), grid.ownedSide(),
+        return String.format(Locale.ROOT, "%d tiles of %d px (windows of %dx%d: a halo of %d px)", grid.tiles().size(), grid.ownedSide(),
                 grid.windowWidth(), grid.windowHeight(), grid.halo());
     }
 

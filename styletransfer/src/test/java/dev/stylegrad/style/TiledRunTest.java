@@ -38,7 +38,7 @@ class TiledRunTest {
         StyleTransfer.Result untiled = base().tile(0).notices(notices::add).build().run();
         assertThat(notices).isEmpty();
         StyleTransfer.Result tiled = base().tile(48).notices(notices::add).build().run();
-        assertThat(notices).singleElement().asString().contains("160x").contains("tiles of 48 px").contains("80-px halo");
+        assertThat(notices).singleElement().asString().contains("160x").contains("tiles of 48 px").contains("a halo of 80 px");
         assertThat(tiled.losses()).hasSize(5);
         for (int k = 0; k < 5; k++) {
             Objective.Evaluation t = tiled.losses().get(k), u = untiled.losses().get(k);

@@ -450,11 +450,48 @@ public final class Kernels {
                 + " does not fit features " + Shapes.format(features.shape()) + ": expected [" + n + ", O, " + c + "]");
         if (n == 1 && OneDnnConvolution.supports(features, mix, null)) {
             INDArray kernel = mix.reshape('c', o, c, 1, 1);
-            INDArray out = OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w});
+            INDArray out = h * w <= MIX_CHUNK_POSITIONS
+                    ? OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w})
+                    : mixChannelsInChunks(kernel, features, MIX_CHUNK_POSITIONS);
             if (out != null) return out;
         }
         INDArray out = matmul(mix, features.reshape('c', n, c, h * w), false, false);
         return out.reshape('c', n, o, h, w);
+    }
+
+    /**
+     * The most positions one oneDNN 1×1 convolution is given. oneDNN 2.5.2's AVX-512 1×1 kernel dies with SIGFPE
+     * while planning some large shapes (found on an AMD EPYC Zen 5: [1, 64, 1024, 1024] and [1, 64, 2048, 512], not
+     * [1, 64, 1023, 1024]; never with AVX2 kernels): a division by zero in its blocking estimate
+     * ({@code brg_blocking_t::est_eff_1x1}), which no Java code can catch. Chunks of at most 2^18 positions, laid
+     * out as one row, stay on shapes every 512² style step already runs.
+     */
+    static final int MIX_CHUNK_POSITIONS = 1 << 18;
+
+    /**
+     * {@link #mixChannels} through oneDNN in chunks of at most {@code chunk} positions (each copied into a row
+     * [1, C, 1, len]); null if oneDNN has no kernel for a chunk.
+     */
+    static INDArray mixChannelsInChunks(INDArray kernel, INDArray features, int chunk) {
+        long c = features.size(1), h = features.size(2), w = features.size(3), o = kernel.size(0), positions = h * w;
+        INDArray flat = features.reshape('c', 1, c, positions);
+        INDArray out = MemoryScope.allocate(features.dataType(), 1, o, h, w);
+        INDArray outFlat = out.reshape('c', 1, o, positions);
+        for (long start = 0; start < positions; start += chunk) {
+            long len = Math.min(chunk, positions - start);
+            INDArrayIndex[] part = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(start, start + len)};
+            INDArray row = MemoryScope.allocate(features.dataType(), 1, c, 1, len);
+            row.reshape('c', 1, c, len).assign(flat.get(part));
+            INDArray mixed = OneDnnConvolution.forward(row, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, 1, len});
+            MemoryScope.release(row);
+            if (mixed == null) {
+                MemoryScope.release(out);
+                return null;
+            }
+            outFlat.get(part).assign(mixed.reshape('c', 1, o, len));
+            MemoryScope.release(mixed);
+        }
+        return out;
     }
 
     /**

@@ -175,6 +175,37 @@ class OneDnnConvolutionTest {
     }
 
     @Test
+    void mixChannelsInChunksEqualsTheProductIncludingAShortLastChunk() {
+        Nd4j.getRandom().setSeed(28);
+        INDArray mix = Nd4j.randn(DataType.DOUBLE, 1, 24, 16), f = Nd4j.randn(DataType.DOUBLE, 1, 16, 37, 53); // 1961 positions
+        INDArray want = Kernels.matmul(mix, f.reshape('c', 1, 16, 37 * 53), false, false).reshape('c', 1, 24, 37, 53);
+        long callsBefore = OneDnnConvolution.calls();
+        INDArray got = Kernels.mixChannelsInChunks(mix.castTo(DataType.FLOAT).reshape('c', 24, 16, 1, 1), f.castTo(DataType.FLOAT), 500);
+        assertThat(OneDnnConvolution.calls() - callsBefore).as("one oneDNN call per chunk").isEqualTo(4);
+        assertThat(relErr(got, want)).isLessThan(1e-5);
+    }
+
+    /**
+     * The shapes that killed the JVM (SIGFPE inside oneDNN 2.5.2's AVX-512 1×1 planning, Zen 5) now run, in chunks,
+     * and give the product. A regression here is a crash of the test JVM, which fails the build.
+     */
+    @Test
+    void mixChannelsAtShapesThatCrashedOneDnnsOneByOneKernel() {
+        Nd4j.getRandom().setSeed(29);
+        for (long[] chw : new long[][] {{64, 1024, 1024}, {64, 2048, 512}}) {
+            INDArray mix = Nd4j.rand(DataType.FLOAT, 1, 64, chw[0]).subi(0.5), f = Nd4j.rand(DataType.FLOAT, 1, chw[0], chw[1], chw[2]).subi(0.5);
+            INDArray got = Kernels.mixChannels(mix, f);
+            // a sample of rows against float64 products
+            for (long y : new long[] {0, chw[1] / 2, chw[1] - 1}) {
+                INDArray rows = f.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(y), NDArrayIndex.all()).castTo(DataType.DOUBLE);
+                INDArray want = mix.castTo(DataType.DOUBLE).get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.all()).mmul(rows.reshape('c', chw[0], chw[2]));
+                INDArray gotRows = got.get(NDArrayIndex.point(0), NDArrayIndex.all(), NDArrayIndex.point(y), NDArrayIndex.all()).castTo(DataType.DOUBLE);
+                assertThat(relErr(gotRows, want)).as("row %d of %s", y, java.util.Arrays.toString(chw)).isLessThan(1e-5);
+            }
+        }
+    }
+
+    @Test
     void concurrentCallsFromSeveralThreadsGiveTheSingleThreadedResults() throws Exception {
         // Each thread has its own oneDNN stream and scratch; the cached primitives are shared.
         Nd4j.getRandom().setSeed(27);
