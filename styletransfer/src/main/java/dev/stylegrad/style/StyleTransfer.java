@@ -158,7 +158,7 @@ public final class StyleTransfer {
     private Result runScales() throws IOException {
         long start = System.nanoTime();
         int[] ends = b.scaleEnds();
-        int last = ends.length - 1, total = ends[last];
+        int total = ends[ends.length - 1];
         int step = b.startStep;
         scale = b.resumeImage == null ? 0 : resumedScale(step, ends);
         RgbImage content = workingContent();
@@ -176,84 +176,80 @@ public final class StyleTransfer {
         liveX = x;
         liveOptimizer = optimizer;
         liveCompleted = step;
-        run:
-        while (true) {
-            for (; step < ends[scale]; step++) {
-                if (cancelled.get()) {
-                    reason = StopReason.CANCELLED;
-                    break run;
-                }
-                long t0 = System.nanoTime();
-                beforeStep.assign(x);
-                Objective.Evaluation e = optimizer.step(x, objective);
-                if (!e.isFinite()) {
-                    liveCompleted = -1; // x goes back a step but the optimizer does not: no consistent state any more
-                    x.assign(lastFinite);
-                    history.add(e);
-                    reason = StopReason.DIVERGED;
-                    break run;
-                }
-                // The image this step started from had finite losses: it is the newest safe image.
-                INDArray swap = lastFinite;
-                lastFinite = beforeStep;
-                beforeStep = swap;
-                history.add(e);
-                liveCompleted = step + 1;
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                if (b.listener != null) {
-                    INDArray shown = x;
-                    RgbImage at = content;
-                    b.listener.onStep(new Step(step, total, scale, at.maxSide(), e, seconds, evaluationsBefore + optimizer.evaluations(),
-                            () -> render(shown, at)));
-                }
-                // ND4J frees the off-heap memory of an array it made outside our memory scopes (small results, images
-                // rendered for saving) only when the GC collects the array, and the JVM rarely collects when the heap is
-                // calm: without this, a long run's RSS creeps up (measured: +95 MB over 900 steps at 128², all of it
-                // returned by one GC). A collection every 50 steps costs ~10-50 ms.
-                if ((step + 1) % GC_EVERY_STEPS == 0) System.gc();
-                // Convergence in the last scale ends the run. In an earlier scale the scale's remaining steps pass
-                // without moving (a converged optimizer's step only reports the losses where it stopped, at no cost),
-                // so every step index stays at the scale the schedule gives it (what log lines and resumes rely on).
-                if (scale == last && optimizer.converged()) {
-                    step++;
-                    reason = StopReason.CONVERGED;
-                    break run;
-                }
-            }
-            if (scale == last || x.isNaN().any()) break; // NaN pixels are not carried into the next scale (see below)
-            if (cancelled.get()) { // stop at the end of this scale, its state intact, rather than after upscaling
+        for (; step < total; step++) {
+            if (cancelled.get()) {
                 reason = StopReason.CANCELLED;
                 break;
             }
-            // The next scale starts from this scale's final float image, resized: not from the rendered 8-bit image,
-            // whose rounding would discard what the optimizer found below one pixel level. The float image is also
-            // exactly what a checkpoint keeps, so a run resumed at this boundary upscales the very same values.
-            int fromW = (int) x.size(3), fromH = (int) x.size(2);
-            float[] finalImage = (x.isView() || x.ordering() != 'c' ? x.dup('c') : x).data().asFloat(); // on the heap
-            evaluationsBefore += optimizer.evaluations();
-            // Free this scale's picture-sized arrays (the image, its two copies, the optimizer's state and the step
-            // scopes' pooled buffers) before the next scale, a few times larger, allocates its own. The optimizer is
-            // not carried over: a fresh one per scale, as its state (moments, curvature pairs) has this scale's shape.
-            liveCompleted = -1;
-            liveX = null;
-            liveOptimizer = null;
-            optimizer.close();
-            x.close();
-            lastFinite.close();
-            beforeStep.close();
-            objective = null; // its targets go with the collection objective() starts with
-            MemoryScope.destroy(STEP_SCOPE);
-            scale++;
-            content = workingContent();
-            objective = objective();
-            RgbImage next = content;
-            x = MemoryScope.outside(() -> upscaled(finalImage, fromW, fromH, next.width(), next.height()));
-            lastFinite = MemoryScope.outside(x::dup);
-            beforeStep = MemoryScope.outside(x::dup);
-            optimizer = b.optimizerFactory();
-            liveX = x;
-            liveOptimizer = optimizer;
-            liveCompleted = step;
+            if (step == ends[scale]) { // this scale is done: on to the next
+                if (x.isNaN().any()) break; // NaN pixels are not carried into the next scale (see below)
+                // The next scale starts from this scale's final float image, resized: not from the rendered 8-bit
+                // image, whose rounding would discard what the optimizer found below one pixel level. The float image
+                // is also exactly what a checkpoint keeps, so a run resumed at this boundary upscales the same values.
+                int fromW = (int) x.size(3), fromH = (int) x.size(2);
+                float[] finalImage = (x.isView() || x.ordering() != 'c' ? x.dup('c') : x).data().asFloat(); // on the heap
+                evaluationsBefore += optimizer.evaluations();
+                // Free this scale's picture-sized arrays (the image, its two copies, the optimizer's state and the
+                // step scopes' pooled buffers) before the next scale, a few times larger, allocates its own. The
+                // optimizer is not carried over: a fresh one per scale, as its state (moments, curvature pairs) has
+                // this scale's shape.
+                liveCompleted = -1;
+                liveX = null;
+                liveOptimizer = null;
+                optimizer.close();
+                x.close();
+                lastFinite.close();
+                beforeStep.close();
+                objective = null; // its targets go with the collection objective() starts with
+                MemoryScope.destroy(STEP_SCOPE);
+                scale++;
+                content = workingContent();
+                objective = objective();
+                RgbImage next = content;
+                x = MemoryScope.outside(() -> upscaled(finalImage, fromW, fromH, next.width(), next.height()));
+                lastFinite = MemoryScope.outside(x::dup);
+                beforeStep = MemoryScope.outside(x::dup);
+                optimizer = b.optimizerFactory();
+                liveX = x;
+                liveOptimizer = optimizer;
+                liveCompleted = step;
+            }
+            long t0 = System.nanoTime();
+            beforeStep.assign(x);
+            Objective.Evaluation e = optimizer.step(x, objective);
+            if (!e.isFinite()) {
+                liveCompleted = -1; // x goes back a step but the optimizer does not: no consistent state any more
+                x.assign(lastFinite);
+                history.add(e);
+                reason = StopReason.DIVERGED;
+                break;
+            }
+            // The image this step started from had finite losses: it is the newest safe image.
+            INDArray swap = lastFinite;
+            lastFinite = beforeStep;
+            beforeStep = swap;
+            history.add(e);
+            liveCompleted = step + 1;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (b.listener != null) {
+                int index = step;
+                INDArray shown = x;
+                RgbImage at = content;
+                b.listener.onStep(new Step(index, total, scale, at.maxSide(), e, seconds, evaluationsBefore + optimizer.evaluations(), () -> render(shown, at)));
+            }
+            // ND4J frees the off-heap memory of an array it made outside our memory scopes (small results, images
+            // rendered for saving) only when the GC collects the array, and the JVM rarely collects when the heap is
+            // calm: without this, a long run's RSS creeps up (measured: +95 MB over 900 steps at 128², all of it
+            // returned by one GC). A collection every 50 steps costs ~10-50 ms.
+            if ((step + 1) % GC_EVERY_STEPS == 0) System.gc();
+            // Convergence ends the run in its last scale. In an earlier scale the scale's remaining steps pass without
+            // moving (a converged optimizer's step only reports the losses where it stopped, at no cost), so every
+            // step index stays at the scale the schedule gives it, which log lines and resumes rely on.
+            if (optimizer.converged() && scale == ends.length - 1) {
+                step++;
+                reason = StopReason.CONVERGED;
+                break;
+            }
         }
         if (reason != StopReason.DIVERGED && x.isNaN().any()) { // a last update that produced NaN pixels
             liveCompleted = -1;
