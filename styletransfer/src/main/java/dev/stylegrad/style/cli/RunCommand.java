@@ -71,12 +71,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "N", defaultValue = "512", description = "Longer side of the result in pixels (one scale; see --scales for several); no resampling when it equals the content's own. Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--scales", paramLabel = "N,N,...", split = ",",
+    @Option(names = "--scales", paramLabel = "N", split = ",",
             description = "Several scales in one run: the longer side of each, growing (e.g. 512,1024,2048), with one --steps count per scale. "
                     + "Each scale starts from the previous one's result, upscaled; style images are resized per scale as --style-scale says. Not with --size.")
     int[] scales;
 
-    @Option(names = "--steps", paramLabel = "N[,N...]", split = ",", defaultValue = "500",
+    @Option(names = "--steps", paramLabel = "N", split = ",", defaultValue = "500",
             description = "Optimization steps (L-BFGS: iterations); with --scales one count per scale (e.g. 300,150,60). Default: ${DEFAULT-VALUE}.")
     int[] steps;
 
