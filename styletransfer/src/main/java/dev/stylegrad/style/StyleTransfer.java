@@ -58,8 +58,9 @@ public final class StyleTransfer {
     public enum StopReason { COMPLETED, CONVERGED, CANCELLED, DIVERGED }
 
     /**
-     * The outcome: the final image (for {@link StopReason#DIVERGED}, the last image whose losses were finite), its
-     * normalized tensor, the losses of every step, and timing.
+     * The outcome: the final image, at the size of the last scale reached (for {@link StopReason#DIVERGED}, that scale's
+     * last image whose losses were finite), its normalized tensor, the losses of every step this run took, the steps
+     * completed (counted over all scales, a resumed run's earlier ones included), evaluations and timing.
      */
     public record Result(RgbImage image, INDArray normalized, List<Objective.Evaluation> losses, StopReason reason,
                          int steps, long evaluations, double seconds) {}
