@@ -1,10 +1,6 @@
 package dev.stylegrad.style;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * Estimates of a style step's memory and of the memory this process may still use, for choosing tiles.
@@ -51,38 +47,10 @@ final class StepMemory {
     }
 
     /**
-     * Bytes this process may still allocate: the least of the memory the kernel reports available, the cgroup's
-     * limit less its use, and JavaCPP's off-heap limit less what it holds; plus what this process already holds
-     * (a step reuses it).
+     * Bytes this process may still allocate ({@link MemoryCheck#available()}: the least of MemAvailable, the cgroup's
+     * headroom and JavaCPP's); unbounded when nothing is known.
      */
     static long available() {
-        long own = Pointer.physicalBytes();
-        long free = Long.MAX_VALUE;
-        long meminfo = memAvailable();
-        if (meminfo > 0) free = Math.min(free, meminfo + own);
-        long cgroupMax = readLong(Path.of("/sys/fs/cgroup/memory.max")), cgroupCurrent = readLong(Path.of("/sys/fs/cgroup/memory.current"));
-        if (cgroupMax > 0 && cgroupCurrent > 0) free = Math.min(free, cgroupMax - cgroupCurrent + own);
-        long javacppMax = Pointer.maxPhysicalBytes();
-        if (javacppMax > 0) free = Math.min(free, javacppMax);
-        return free == Long.MAX_VALUE ? Runtime.getRuntime().maxMemory() : free;
-    }
-
-    private static long memAvailable() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or unreadable: no estimate from here
-        }
-        return -1;
-    }
-
-    private static long readLong(Path file) {
-        try {
-            return Long.parseLong(Files.readString(file).trim());
-        } catch (IOException | RuntimeException e) {
-            return -1; // absent, or "max" (no limit)
-        }
+        return MemoryCheck.available().map(MemoryCheck.Available::bytes).orElse(Long.MAX_VALUE);
     }
 }

@@ -41,6 +41,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * style weight 1e6, no total variation, start from the content image, Adam with lr 0.003. {@link #cancel()} stops a
  * run (from any thread) after the current step; the result then holds the image reached so far.
  *
+ * <p>Several scales ({@link Builder#scales}, with {@link Builder#steps} per scale) run one after the other, each at a
+ * larger working size: the first starts as a single-scale run does, each later one from the previous scale's final
+ * image upscaled, with its own objective (content and styles resized to its size) and a fresh optimizer. Step
+ * indices count over all scales.
+ *
  * <p>Threads: a built {@code StyleTransfer} is one job and runs on one thread at a time; {@link #run()} called while
  * it is already running elsewhere throws {@link IllegalStateException}. To run several style transfers at once,
  * build one {@code StyleTransfer} per run and call {@link #run()} on each from its own thread; they may share a loaded
@@ -53,28 +58,39 @@ public final class StyleTransfer {
     public enum StopReason { COMPLETED, CONVERGED, CANCELLED, DIVERGED }
 
     /**
-     * The outcome: the final image (for {@link StopReason#DIVERGED}, the last image whose losses were finite), its
-     * normalized tensor, the losses of every step, and timing.
+     * The outcome: the final image, at the size of the last scale reached (for {@link StopReason#DIVERGED}, that scale's
+     * last image whose losses were finite), its normalized tensor, the losses of every step this run took, the steps
+     * completed (counted over all scales, a resumed run's earlier ones included), evaluations and timing.
      */
     public record Result(RgbImage image, INDArray normalized, List<Objective.Evaluation> losses, StopReason reason,
                          int steps, long evaluations, double seconds) {}
 
     /**
-     * What a checkpoint needs to continue a run bit-identically: the number of completed steps, the normalized image
-     * exactly as the optimizer sees it, and the optimizer's full state (copies, owned by the caller).
+     * What a checkpoint needs to continue a run bit-identically: the number of completed steps (over all scales), the
+     * scale the image and the optimizer state belong to (0-based), the normalized image exactly as the optimizer sees
+     * it, and the optimizer's full state (copies, owned by the caller). The scale follows from the step count and the
+     * schedule (the scale of the last completed step), except in one case it is recorded for: a snapshot taken after
+     * a scale's last step once the next scale has begun (upscaled image, fresh optimizer), before its first step.
      */
-    public record Snapshot(int completedSteps, INDArray image, Map<String, Object> optimizerState) {}
+    public record Snapshot(int completedSteps, int scale, INDArray image, Map<String, Object> optimizerState) {}
+
+    /** The scope StyleObjective's steps take their memory from; destroyed between scales (its buffers have the old size). */
+    private static final String STEP_SCOPE = "style-step";
 
     private final Builder b;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
+    // The scale the run is at (index into the builder's scales); workingContent() and objective() work at it.
+    private int scale;
     // The live run, for snapshot(): set by run(); liveCompleted is -1 while there is no consistent state to give.
     private INDArray liveX;
     private Optimizer liveOptimizer;
     private int liveCompleted = -1;
 
     private StyleTransfer(Builder b) {
-        this.b = b;
+        // Our own copy: later changes to the caller's builder do not reach a built run, and runAlone may set the
+        // copy's network for the duration of a multi-scale run.
+        this.b = b.copy();
     }
 
     public static Builder builder() {
@@ -86,9 +102,23 @@ public final class StyleTransfer {
         cancelled.set(true);
     }
 
-    /** The content image at the size the run works at. */
+    /**
+     * The content image at the size the run works at: at the current scale of a multi-scale run (the first before
+     * {@link #run()}, the last one reached after it).
+     */
     public RgbImage workingContent() {
-        return b.size == null ? b.content : Resampler.fitMaxSide(b.content, b.size);
+        return workingContent(scale);
+    }
+
+    /** The content image at the working size of scale {@code k} (0-based). */
+    public RgbImage workingContent(int k) {
+        Integer side = b.side(k);
+        return side == null ? b.content : Resampler.fitMaxSide(b.content, side);
+    }
+
+    /** The number of scales the run works at (1 unless {@link Builder#scales} gave several). */
+    public int scales() {
+        return b.stepsPerScale.length;
     }
 
     /**
@@ -110,25 +140,81 @@ public final class StyleTransfer {
     }
 
     private Result runAlone() throws IOException {
+        // Several scales each build an objective: load the network once for all of them (into this run's copy of the
+        // builder, which objective() reads), not once per scale. One scale leaves it to objective(), as before.
+        boolean loadedHere = false;
+        if (b.network == null && scales() > 1) {
+            LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
+            layers.addAll(b.styleLayers.keySet());
+            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
+            loadedHere = true;
+        }
+        try {
+            return runScales();
+        } finally {
+            if (loadedHere) b.network = null;
+        }
+    }
+
+    private Result runScales() throws IOException {
         long start = System.nanoTime();
+        int[] ends = b.scaleEnds();
+        int total = ends[ends.length - 1];
+        int step = b.startStep;
+        scale = b.resumeImage == null ? 0 : resumedScale(step, ends);
         RgbImage content = workingContent();
         Objective objective = objective();
 
-        INDArray x = MemoryScope.outside(() -> initialImage(content));
+        RgbImage first = content;
+        INDArray x = MemoryScope.outside(() -> initialImage(first));
         INDArray lastFinite = MemoryScope.outside(x::dup);
         INDArray beforeStep = MemoryScope.outside(x::dup);
         Optimizer optimizer = b.optimizerFactory();
         if (b.resumeState != null) optimizer.restore(b.resumeState);
+        long evaluationsBefore = 0; // of the scales this run finished
         List<Objective.Evaluation> history = new ArrayList<>();
         StopReason reason = StopReason.COMPLETED;
-        int step = b.startStep;
         liveX = x;
         liveOptimizer = optimizer;
         liveCompleted = step;
-        for (; step < b.steps; step++) {
+        for (; step < total; step++) {
             if (cancelled.get()) {
                 reason = StopReason.CANCELLED;
                 break;
+            }
+            if (step == ends[scale]) { // this scale is done: on to the next
+                if (x.isNaN().any()) break; // NaN pixels are not carried into the next scale (see below)
+                // The next scale starts from this scale's final float image, resized: not from the rendered 8-bit
+                // image, whose rounding would discard what the optimizer found below one pixel level. The float image
+                // is also exactly what a checkpoint keeps, so a run resumed at this boundary upscales the same values.
+                int fromW = (int) x.size(3), fromH = (int) x.size(2);
+                float[] finalImage = (x.isView() || x.ordering() != 'c' ? x.dup('c') : x).data().asFloat(); // on the heap
+                evaluationsBefore += optimizer.evaluations();
+                // Free this scale's picture-sized arrays (the image, its two copies, the optimizer's state and the
+                // step scopes' pooled buffers) before the next scale, a few times larger, allocates its own. The
+                // optimizer is not carried over: a fresh one per scale, as its state (moments, curvature pairs) has
+                // this scale's shape.
+                liveCompleted = -1;
+                liveX = null;
+                liveOptimizer = null;
+                optimizer.close();
+                x.close();
+                lastFinite.close();
+                beforeStep.close();
+                objective = null; // its targets go with the collection objective() starts with
+                MemoryScope.destroy(STEP_SCOPE);
+                MemoryScope.destroy(TiledStyleObjective.SCOPE);
+                scale++;
+                content = workingContent();
+                objective = objective();
+                RgbImage next = content;
+                x = MemoryScope.outside(() -> upscaled(finalImage, fromW, fromH, next.width(), next.height()));
+                lastFinite = MemoryScope.outside(x::dup);
+                beforeStep = MemoryScope.outside(x::dup);
+                optimizer = b.optimizerFactory();
+                liveX = x;
+                liveOptimizer = optimizer;
+                liveCompleted = step;
             }
             long t0 = System.nanoTime();
             beforeStep.assign(x);
@@ -149,14 +235,19 @@ public final class StyleTransfer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (b.listener != null) {
                 int index = step;
-                b.listener.onStep(new Step(index, b.steps, e, seconds, optimizer.evaluations(), () -> render(x, content)));
+                INDArray shown = x;
+                RgbImage at = content;
+                b.listener.onStep(new Step(index, total, scale, at.maxSide(), e, seconds, evaluationsBefore + optimizer.evaluations(), () -> render(shown, at)));
             }
             // ND4J frees the off-heap memory of an array it made outside our memory scopes (small results, images
             // rendered for saving) only when the GC collects the array, and the JVM rarely collects when the heap is
             // calm: without this, a long run's RSS creeps up (measured: +95 MB over 900 steps at 128², all of it
             // returned by one GC). A collection every 50 steps costs ~10-50 ms.
             if ((step + 1) % GC_EVERY_STEPS == 0) System.gc();
-            if (optimizer.converged()) {
+            // Convergence ends the run in its last scale. In an earlier scale the scale's remaining steps pass without
+            // moving (a converged optimizer's step only reports the losses where it stopped, at no cost), so every
+            // step index stays at the scale the schedule gives it, which log lines and resumes rely on.
+            if (optimizer.converged() && scale == ends.length - 1) {
                 step++;
                 reason = StopReason.CONVERGED;
                 break;
@@ -168,7 +259,41 @@ public final class StyleTransfer {
             reason = StopReason.DIVERGED;
         }
         lastOptimizer = optimizer;
-        return new Result(render(x, content), x, history, reason, step, optimizer.evaluations(), (System.nanoTime() - start) / 1e9);
+        return new Result(render(x, content), x, history, reason, step, evaluationsBefore + optimizer.evaluations(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The scale a run resumed after {@code completed} steps continues at: the scale of the last completed step (the
+     * first scale after none), whose working size the checkpoint's image must have. After a scale's last step, an image
+     * of the next scale's size is a snapshot taken once that scale had begun, before its first step.
+     */
+    private int resumedScale(int completed, int[] ends) {
+        int last = ends.length - 1, k = 0;
+        while (k < last && ends[k] < completed) k++;
+        if (Arrays.equals(b.resumeImage.shape(), imageShape(k))) return k;
+        if (k < last && completed == ends[k] && Arrays.equals(b.resumeImage.shape(), imageShape(k + 1))) return k + 1;
+        String where = last == 0 ? "this run works at " + Arrays.toString(imageShape(k))
+                : String.format(Locale.ROOT, "after %d steps this run is at scale %d of %d (%d px), which works at %s", completed, k + 1, last + 1,
+                        workingContent(k).maxSide(), Arrays.toString(imageShape(k)));
+        throw new IllegalArgumentException("the resumed image has shape " + Arrays.toString(b.resumeImage.shape()) + " but " + where
+                + (last == 0 ? " (another size or content image?)" : " (other scales, another content image, or other steps for an earlier scale?)"));
+    }
+
+    private long[] imageShape(int k) {
+        RgbImage c = workingContent(k);
+        return new long[] {1, 3, c.height(), c.width()};
+    }
+
+    /** A [1, 3, toH, toW] float32 image resized from {@code planes} (three fromW×fromH channels, one after the other). */
+    private static INDArray upscaled(float[] planes, int fromW, int fromH, int toW, int toH) {
+        int n = fromW * fromH, m = toW * toH;
+        float[] out = new float[3 * m];
+        for (int c = 0; c < 3; c++) {
+            float[] plane = Arrays.copyOfRange(planes, c * n, (c + 1) * n);
+            System.arraycopy(Resampler.resizePlane(plane, fromW, fromH, toW, toH), 0, out, c * m, m);
+        }
+        return Nd4j.create(out, new long[] {1, 3, toH, toW}, 'c');
     }
 
     /**
@@ -280,7 +405,7 @@ public final class StyleTransfer {
     public Optional<Snapshot> snapshot() {
         if (liveCompleted < 0) return Optional.empty();
         INDArray image = MemoryScope.outside(liveX::dup);
-        return Optional.of(new Snapshot(liveCompleted, image, liveOptimizer.state()));
+        return Optional.of(new Snapshot(liveCompleted, scale, image, liveOptimizer.state()));
     }
 
     /** The optimizer of the last {@link #run()} (for checkpoints). */
@@ -294,14 +419,7 @@ public final class StyleTransfer {
     }
 
     private INDArray initialImage(RgbImage content) {
-        if (b.resumeImage != null) {
-            long[] want = {1, 3, content.height(), content.width()};
-            if (!Arrays.equals(b.resumeImage.shape(), want)) {
-                throw new IllegalArgumentException("the resumed image has shape " + Arrays.toString(b.resumeImage.shape())
-                        + " but this run works at " + Arrays.toString(want) + " (another size or content image?)");
-            }
-            return b.resumeImage.castTo(DataType.FLOAT).dup('c');
-        }
+        if (b.resumeImage != null) return b.resumeImage.castTo(DataType.FLOAT).dup('c'); // its shape: resumedScale
         if (b.init instanceof Init.Image i) return normalized(Resampler.resize(i.image(), content.width(), content.height()));
         if (b.init instanceof Init.Random) {
             java.util.Random rng = new java.util.Random(b.seed);
@@ -325,22 +443,24 @@ public final class StyleTransfer {
     }
 
     /** Configures a {@link StyleTransfer}; {@link #build()} checks the combination. */
-    public static final class Builder {
+    public static final class Builder implements Cloneable {
         private RgbImage content;
-        private final List<RgbImage> styles = new ArrayList<>();
+        private List<RgbImage> styles = new ArrayList<>();
         private double[] blend;
         private Path weights;
         private Vgg19 network;
         private Vgg19.Pooling pooling = Vgg19.Pooling.MAX;
         private Integer size;
+        private int[] scales; // several scales' longer sides; null: the one scale of size
         private double styleScale = 1.0;
         private Map<String, Double> contentLayers = LayerWeights.DEFAULT_CONTENT;
         private Map<String, Double> styleLayers = LayerWeights.DEFAULT_STYLE;
         private double contentWeight = 1, styleWeight = 1e6, tvWeight = 0;
-        private int steps = 500;
+        private int[] stepsPerScale = {500};
         private String optimizer = "adam";
         private Double lr;
         private boolean lineSearch = true;
+        private int lbfgsHistory = Lbfgs.DEFAULT_HISTORY;
         private Init init = Init.content();
         private long seed = 0;
         private boolean originalColors;
@@ -410,9 +530,27 @@ public final class StyleTransfer {
             return this;
         }
 
-        /** Longer side of the working size; null keeps the content image's size (no resampling). */
+        /**
+         * Longer side of the working size, for a run at one scale; null keeps the content image's size (no
+         * resampling). Replaces an earlier {@link #scales}.
+         */
         public Builder size(Integer maxSide) {
             this.size = maxSide;
+            this.scales = null;
+            return this;
+        }
+
+        /**
+         * Runs at several scales one after the other, given by their longer sides in pixels (strictly increasing, each
+         * at least 16), e.g. {@code scales(512, 1024, 2048)} with {@code steps(300, 150, 60)}: each scale starts from
+         * the previous one's result, upscaled, and works on the content and style images resized to its own size
+         * (styles: content size times {@link #styleScale}). One value is the same as {@link #size}. Replaces an
+         * earlier {@link #size}.
+         */
+        public Builder scales(int... longerSides) {
+            if (longerSides.length == 0) throw new IllegalArgumentException("scales: give at least one longer side");
+            this.scales = longerSides.clone();
+            this.size = null;
             return this;
         }
 
@@ -447,8 +585,12 @@ public final class StyleTransfer {
             return this;
         }
 
-        public Builder steps(int steps) {
-            this.steps = steps;
+        /**
+         * Optimization steps (L-BFGS: iterations), one count per scale: {@code steps(500)} for one scale,
+         * {@code steps(300, 150, 60)} for three. Default 500. Several scales need at least one step each.
+         */
+        public Builder steps(int... perScale) {
+            this.stepsPerScale = perScale.clone();
             return this;
         }
 
@@ -467,6 +609,15 @@ public final class StyleTransfer {
         /** L-BFGS only: strong-Wolfe line search (default true) or fixed steps of {@link #lr}. */
         public Builder lineSearch(boolean on) {
             this.lineSearch = on;
+            return this;
+        }
+
+        /**
+         * L-BFGS only: the curvature pairs kept (default 100). Each pair is two picture-sized float32 arrays, so at
+         * print sizes this is the memory that matters: {@link #build()} refuses a history that cannot fit.
+         */
+        public Builder lbfgsHistory(int pairs) {
+            this.lbfgsHistory = pairs;
             return this;
         }
 
@@ -492,7 +643,13 @@ public final class StyleTransfer {
             return this;
         }
 
-        /** Continues a run from a checkpoint: the image and optimizer state after {@code completedSteps} steps. */
+        /**
+         * Continues a run from a checkpoint: the image and optimizer state after {@code completedSteps} steps, counted
+         * over all scales. The run finds the scale from the schedule ({@link #steps}): the scale of the last completed
+         * step, whose working size the image must have (after a scale's last step it may instead have the next
+         * scale's size: a snapshot taken there, before that scale's first step). After a scale's last step the run
+         * continues with the next scale, upscaling the image.
+         */
         public Builder resumeFrom(int completedSteps, INDArray image, Map<String, Object> optimizerState) {
             this.startStep = completedSteps;
             this.resumeImage = image;
@@ -512,8 +669,8 @@ public final class StyleTransfer {
                 throw new IllegalArgumentException("style blend weights must be >= 0 with a positive sum, got " + Arrays.toString(blend));
             }
             if (size != null && size < 16) throw new IllegalArgumentException("size must be at least 16 pixels, got " + size);
+            checkScales();
             if (!(styleScale > 0) || Double.isInfinite(styleScale)) throw new IllegalArgumentException("style scale must be positive, got " + styleScale);
-            if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
             if (styleLayers.isEmpty()) throw new IllegalArgumentException("at least one style layer is needed");
             for (double v : new double[] {contentWeight, styleWeight, tvWeight}) {
                 if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("loss weights must be finite and >= 0, got " + v);
@@ -523,8 +680,70 @@ public final class StyleTransfer {
             }
             if (lr != null && !(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
             if (tile != null && tile != 0 && tile < 16) throw new IllegalArgumentException("tile side must be 0 (untiled) or at least 16 pixels, got " + tile);
+            if (lbfgsHistory < 1) throw new IllegalArgumentException("L-BFGS history must be at least 1, got " + lbfgsHistory);
             checkImagesReachTheLayers();
+            if (optimizer.equals("lbfgs")) { // at the largest scale, the last
+                int[] wh = workingSize(stepsPerScale.length - 1);
+                MemoryCheck.checkLbfgs(lbfgsHistory, wh[0], wh[1], "L-BFGS history");
+            }
             return new StyleTransfer(this);
+        }
+
+        /** One step count per scale, scales at least 16 px and growing, steps >= 0 (several scales: >= 1 each). */
+        private void checkScales() {
+            int n = scales == null ? 1 : scales.length;
+            if (stepsPerScale.length != n) {
+                throw new IllegalArgumentException(n == 1
+                        ? "one scale takes one step count, got " + stepsPerScale.length + " (" + list(stepsPerScale) + "); several counts need as many scales"
+                        : n + " scales (" + list(scales) + " px) need " + n + " step counts, one per scale, got " + stepsPerScale.length + " (" + list(stepsPerScale) + ")");
+            }
+            for (int k = 0; k < n; k++) {
+                int s = stepsPerScale[k];
+                if (s < 0) throw new IllegalArgumentException("steps must be >= 0, got " + s);
+                if (s == 0 && n > 1) {
+                    throw new IllegalArgumentException("every scale needs at least one step, but scale " + (k + 1) + " (" + scales[k]
+                            + " px) has 0: leave the scale out instead");
+                }
+                if (scales == null) continue;
+                if (scales[k] < 16) throw new IllegalArgumentException("scales must be at least 16 pixels, got " + scales[k]);
+                if (k > 0 && scales[k] <= scales[k - 1]) {
+                    throw new IllegalArgumentException("scales must grow from one to the next, got " + list(scales) + " (scale " + (k + 1) + ", "
+                            + scales[k] + " px, is not larger than scale " + k + ", " + scales[k - 1] + " px)");
+                }
+            }
+        }
+
+        private static String list(int[] values) {
+            return Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+        }
+
+        /** The longer side of scale k, or null for the content's own size. */
+        Integer side(int k) {
+            return scales != null ? Integer.valueOf(scales[k]) : size;
+        }
+
+        /** {width, height} of the content at scale k. */
+        private int[] workingSize(int k) {
+            Integer side = side(k);
+            return Resampler.fitMaxSideDimensions(content.width(), content.height(), side == null ? content.maxSide() : side);
+        }
+
+        /** The step count after each scale: cumulative sums of the steps per scale. */
+        int[] scaleEnds() {
+            int[] ends = new int[stepsPerScale.length];
+            for (int k = 0, sum = 0; k < ends.length; k++) ends[k] = sum += stepsPerScale[k];
+            return ends;
+        }
+
+        /** A copy (arrays and maps are replaced, never changed, by the setters, so sharing them is safe; the style list is copied). */
+        Builder copy() {
+            try {
+                Builder c = (Builder) super.clone();
+                c.styles = new ArrayList<>(styles);
+                return c;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         /** Refuses, before any work, images that a very long or thin shape makes too small at the working size. */
@@ -533,7 +752,7 @@ public final class StyleTransfer {
             layers.addAll(styleLayers.keySet());
             String deepest = Vgg19.deepestOf(layers);
             int min = Vgg19.minimumSide(deepest);
-            int[] working = Resampler.fitMaxSideDimensions(content.width(), content.height(), size == null ? content.maxSide() : size);
+            int[] working = workingSize(0); // the first scale is the smallest
             checkSide("content image", content, working[0], working[1], min, deepest);
             for (int k = 0; k < styles.size(); k++) {
                 int sw = Math.max(1, (int) Math.round(working[0] * styleScale)), sh = Math.max(1, (int) Math.round(working[1] * styleScale));
@@ -545,12 +764,13 @@ public final class StyleTransfer {
             if (w >= min && h >= min) return;
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "the %s (%dx%d) is worked on at %dx%d, but VGG19 needs at least %dx%d pixels to reach %s (each pooling halves it): "
-                            + "use a larger --size%s, or crop the image to a less extreme aspect ratio",
-                    what, original.width(), original.height(), w, h, min, min, deepest, what.startsWith("style") ? " or --style-scale" : ""));
+                            + "use a larger %s%s, or crop the image to a less extreme aspect ratio",
+                    what, original.width(), original.height(), w, h, min, min, deepest, scales == null ? "--size" : "first scale",
+                    what.startsWith("style") ? " or --style-scale" : ""));
         }
 
         Optimizer optimizerFactory() {
-            return optimizer.equals("adam") ? new Adam(lr == null ? 0.003 : lr) : new Lbfgs(lr == null ? 1.0 : lr, lineSearch);
+            return optimizer.equals("adam") ? new Adam(lr == null ? 0.003 : lr) : new Lbfgs(lr == null ? 1.0 : lr, lbfgsHistory, lineSearch);
         }
     }
 }

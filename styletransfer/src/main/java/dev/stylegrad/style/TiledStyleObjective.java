@@ -34,7 +34,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * are computed tile by tile too.
  */
 final class TiledStyleObjective implements Objective {
-    private static final String SCOPE = "style-tile";
+    static final String SCOPE = "style-tile";
 
     private final Vgg19 net;
     private final TileGrid grid;

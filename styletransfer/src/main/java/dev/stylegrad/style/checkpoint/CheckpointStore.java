@@ -35,8 +35,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>
  * DIR/CURRENT                         one line: the name of the complete checkpoint below (the only thing read first)
  * DIR/step-00000120-5e0c9a1f/
- *     checkpoint.json                 format and version, completed steps, optimizer name and scalars, fingerprint,
- *                                     logged losses, and the sha256 of every .npy beside it
+ *     checkpoint.json                 format and version, completed steps, the scale and the steps per scale,
+ *                                     optimizer name and scalars, fingerprint, logged losses, and the sha256 of
+ *                                     every .npy beside it
  *     image.npy                       the normalized image, float32 [1,3,H,W]
  *     opt-&lt;name&gt;.npy                  one per optimizer array (Adam: m, v; L-BFGS: g, gPrev, xPrev, s0, y0, ...)
  * </pre>
@@ -51,7 +52,8 @@ public final class CheckpointStore {
     public static final String MANIFEST = "checkpoint.json";
     public static final String IMAGE = "image.npy";
     static final String FORMAT = "stylegrad-checkpoint";
-    static final int VERSION = 1;
+    /** Written now. Version 2 added {@code scale} and {@code stepsPerScale}; version 1 (one scale) is still read. */
+    static final int VERSION = 2;
     private static final Pattern NAME = Pattern.compile("step-\\d{8}-[0-9a-f]{8}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -97,6 +99,11 @@ public final class CheckpointStore {
             m.put("format", FORMAT);
             m.put("version", VERSION);
             m.put("completedSteps", c.completedSteps());
+            m.put("scale", c.scale());
+            if (c.stepsPerScale() != null) {
+                ArrayNode perScale = m.putArray("stepsPerScale");
+                for (int n : c.stepsPerScale()) perScale.add(n);
+            }
             m.put("optimizer", c.optimizer());
             ObjectNode fp = m.putObject("fingerprint");
             c.fingerprint().values().forEach(fp::put);
@@ -148,14 +155,32 @@ public final class CheckpointStore {
             throw damaged(manifestFile, "cannot be read (" + e.getMessage() + ")");
         }
         if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText())) throw damaged(manifestFile, "is not a stylegrad checkpoint manifest");
-        if (m.path("version").asInt(-1) != VERSION) {
-            throw new CheckpointException(manifestFile + ": checkpoint format version " + m.path("version") + ", but this stylegrad reads version "
+        int version = m.path("version").asInt(-1);
+        if (version != 1 && version != VERSION) {
+            throw new CheckpointException(manifestFile + ": checkpoint format version " + m.path("version") + ", but this stylegrad reads versions 1 to "
                     + VERSION + "; resume it with the stylegrad that wrote it, or start a new run");
         }
         try {
             JsonNode steps = field(m, "completedSteps");
             if (!steps.canConvertToInt() || !steps.isIntegralNumber() || steps.intValue() < 0) throw damaged(manifestFile, "completedSteps is not a step count: " + steps);
             int completed = steps.intValue();
+            int scale = 0;
+            int[] perScale = null;
+            if (version >= 2) {
+                JsonNode sc = field(m, "scale");
+                if (!sc.isIntegralNumber() || !sc.canConvertToInt() || sc.intValue() < 0) throw damaged(manifestFile, "scale is not a scale index: " + sc);
+                scale = sc.intValue();
+                JsonNode ps = m.get("stepsPerScale");
+                if (ps != null) {
+                    if (!ps.isArray() || ps.size() <= scale) throw damaged(manifestFile, "stepsPerScale is not a step count per scale up to scale " + scale + ": " + ps);
+                    perScale = new int[ps.size()];
+                    for (int k = 0; k < perScale.length; k++) {
+                        JsonNode n = ps.get(k);
+                        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0) throw damaged(manifestFile, "stepsPerScale holds " + n + ", not a step count");
+                        perScale[k] = n.intValue();
+                    }
+                }
+            }
             String optimizer = field(m, "optimizer").asText();
             Map<String, String> hashes = new HashMap<>();
             field(m, "sha256").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
@@ -189,7 +214,7 @@ public final class CheckpointStore {
                         row.get(2).doubleValue(), row.get(3).doubleValue()), row.get(4).doubleValue()));
             }
             if (losses.size() != completed) throw damaged(manifestFile, "expected " + completed + " losses entries (one per completed step), found " + losses.size());
-            return new Checkpoint(completed, image, optimizer, state, new Fingerprint(fp), losses);
+            return new Checkpoint(completed, image, optimizer, state, new Fingerprint(fp), losses, scale, perScale);
         } catch (MissingField e) {
             throw damaged(manifestFile, "has no '" + e.getMessage() + "'");
         }

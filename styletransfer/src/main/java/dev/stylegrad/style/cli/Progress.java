@@ -18,6 +18,7 @@ final class Progress implements AutoCloseable {
     private final long plainEvery;
     private long lastPrinted = -1;
     private long current;
+    private volatile double etaSeconds = Double.NaN; // set by eta(); NaN: the bar's own estimate
     private final java.util.function.LongFunction<String> format;
 
     private Progress(String task, long total, String unit, long unitSize, long plainEvery) {
@@ -27,7 +28,14 @@ final class Progress implements AutoCloseable {
         this.plainEvery = Math.max(1, plainEvery);
         if (System.console() != null && !"dumb".equals(System.getenv("TERM"))) {
             this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(unit, unitSize)
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .setEtaFunction(state -> {
+                        double eta = etaSeconds;
+                        if (!Double.isNaN(eta)) return java.util.Optional.of(java.time.Duration.ofMillis(Math.round(eta * 1000)));
+                        long done = state.getCurrent() - state.getStart();
+                        if (done <= 0 || state.getMax() <= 0) return java.util.Optional.empty();
+                        return java.util.Optional.of(state.getElapsedAfterStart().dividedBy(done).multipliedBy(state.getMax() - state.getCurrent()));
+                    }).build();
             this.plain = null;
         } else {
             this.bar = null;
@@ -48,6 +56,14 @@ final class Progress implements AutoCloseable {
     /** Whether a live bar is drawn (stderr is a terminal); otherwise progress is plain lines. */
     boolean live() {
         return bar != null;
+    }
+
+    /**
+     * The time left, for a live bar to show instead of its own estimate (which assumes every unit takes as long as the
+     * ones so far: not so when later steps run at a larger scale).
+     */
+    void eta(double seconds) {
+        etaSeconds = seconds;
     }
 
     /** Sets the position and an extra message (losses, say). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stylegrad.style.Init;
 import dev.stylegrad.style.LayerWeights;
 import dev.stylegrad.style.LossPlot;
+import dev.stylegrad.style.MemoryCheck;
 import dev.stylegrad.style.StyleTransfer;
 import dev.stylegrad.style.checkpoint.Checkpoint;
 import dev.stylegrad.style.checkpoint.CheckpointException;
@@ -67,11 +68,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "FILE", description = "VGG19 weights (.pth or .safetensors). Default: $STYLEGRAD_WEIGHTS, else the checkout's weights/ (fetched when missing).")
     Path weights;
 
-    @Option(names = "--size", paramLabel = "N", defaultValue = "512", description = "Longer side of the result in pixels; no resampling when it equals the content's own. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--size", paramLabel = "N", defaultValue = "512", description = "Longer side of the result in pixels (one scale; see --scales for several); no resampling when it equals the content's own. Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "500", description = "Optimization steps (L-BFGS: iterations). Default: ${DEFAULT-VALUE}.")
-    int steps;
+    @Option(names = "--scales", paramLabel = "N", split = ",",
+            description = "Several scales in one run: the longer side of each, growing (e.g. 512,1024,2048), with one --steps count per scale. "
+                    + "Each scale starts from the previous one's result, upscaled; style images are resized per scale as --style-scale says. Not with --size.")
+    int[] scales;
+
+    @Option(names = "--steps", paramLabel = "N", split = ",", defaultValue = "500",
+            description = "Optimization steps (L-BFGS: iterations); with --scales one count per scale (e.g. 300,150,60). Default: ${DEFAULT-VALUE}.")
+    int[] steps;
 
     @Option(names = "--optimizer", paramLabel = "adam|lbfgs", defaultValue = "adam", description = "Default: ${DEFAULT-VALUE}.")
     String optimizer;
@@ -82,6 +89,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--line-search", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "L-BFGS: strong-Wolfe line search (default); --no-line-search takes fixed steps of --lr, like PyTorch's default, which can diverge on style losses.")
     boolean lineSearch;
+
+    @Option(names = "--lbfgs-history", paramLabel = "N", defaultValue = "100",
+            description = "L-BFGS: curvature pairs kept, each two picture-sized float32 arrays; a value that cannot fit in memory is refused, naming one that would. Default: ${DEFAULT-VALUE}.")
+    int lbfgsHistory;
 
     @Option(names = "--content-weight", paramLabel = "A", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
     double contentWeight;
@@ -118,7 +129,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Compute each step in tiles of N px (exact; memory holds one tile's activations): auto tiles only when the untiled step would not fit in memory and says so; off never tiles. Default: ${DEFAULT-VALUE}.")
     String tile;
 
-    @Option(names = "--save-every", paramLabel = "N", defaultValue = "50", description = "Write the current image to --out every N steps (0: only at the end). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--save-every", paramLabel = "N", defaultValue = "50", description = "Write the current image (at the current scale's size) to --out every N steps, counted over all scales (0: only at the end). Default: ${DEFAULT-VALUE}.")
     int saveEvery;
 
     @Option(names = "--checkpoint", paramLabel = "DIR", description = "Save the exact image and optimizer state to DIR every --checkpoint-every steps, at the end and on Ctrl-C (atomically), for --resume.")
@@ -127,13 +138,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end and on Ctrl-C). Default: the --save-every value.")
     Integer checkpointEvery;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run checkpointed in DIR to --steps (which may be raised); give the same settings. Keeps checkpointing to DIR unless --checkpoint says otherwise.")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run checkpointed in DIR, at its scale and step, to --steps (which may be raised for the checkpoint's scale and changed for later ones); give the same settings. Keeps checkpointing to DIR unless --checkpoint says otherwise.")
     Path resume;
 
-    @Option(names = "--log-json", paramLabel = "FILE", description = "Write one JSON object per step: step, content, style, tv, total (weighted), seconds.")
+    @Option(names = "--log-json", paramLabel = "FILE", description = "Write one JSON object per step: step (counted over all scales), content, style, tv, total (weighted), seconds, scale (its longer side in px).")
     Path logJson;
 
-    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the loss curves (log scale) as a PNG.")
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the loss curves (log scale) as a PNG; with --scales a vertical line marks where each scale begins.")
     Path plot;
 
     @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto", description = "Must match the backend this build loads (CPU unless built with -Pcuda). Default: ${DEFAULT-VALUE}.")
@@ -171,6 +182,7 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("stylegrad: " + Backend.current().report());
 
         RgbImage contentImage = example ? bundled(EXAMPLE_CONTENT) : readImage(content);
+        checkLbfgsFits(contentImage);
         OutputPreflight.check(plannedOutputs(output, contentImage));
         List<RgbImage> styleImages = new ArrayList<>();
         if (example) styleImages.add(bundled(EXAMPLE_STYLE));
@@ -180,6 +192,7 @@ final class RunCommand implements Callable<Integer> {
         Path checkpointDir = checkpoint != null ? checkpoint : resume;
         Fingerprint fingerprint = checkpointDir == null ? null : RunFingerprint.of(this, weightsFile, example);
         Checkpoint resumed = resume == null ? null : resumable(resume, fingerprint);
+        if (resumed != null) checkResumedSteps(resume, resumed);
         boolean sameDir = resume != null && checkpointDir.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize());
         if (checkpoint != null && !sameDir) checkFreshCheckpointDir(checkpoint);
 
@@ -195,10 +208,16 @@ final class RunCommand implements Callable<Integer> {
             default -> builder.tile(Integer.parseInt(tile));
         }
         if (styleBlend != null) builder.styleBlend(styleBlend);
+        if (scales != null) builder.scales(scales); // replaces .size(size): they are not given together
+        builder.lbfgsHistory(lbfgsHistory);
+        int[] sides = sides(), ends = scaleEnds();
+        int totalSteps = ends[ends.length - 1];
         int startStep = resumed == null ? 0 : resumed.completedSteps();
         if (resumed != null) {
             builder.resumeFrom(startStep, resumed.image(), resumed.optimizerState());
-            System.err.println("stylegrad: resuming from " + resume + " after step " + startStep + " of " + steps);
+            int k = resumed.scale();
+            System.err.println("stylegrad: resuming from " + resume + " after step " + startStep + " of " + totalSteps
+                    + (sides.length > 1 ? " (scale " + (k + 1) + "/" + sides.length + ", " + sides[k] + " px)" : ""));
         }
         builder.build(); // validates the whole configuration before the log file is opened
 
@@ -211,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
         List<Checkpoint.LoggedStep> logged = new ArrayList<>();
         if (resumed != null) {
             for (Checkpoint.LoggedStep l : resumed.losses()) {
-                writeLog(json, log, logged.size(), l.losses(), l.seconds());
+                writeLog(json, log, logged.size(), l.losses(), l.seconds(), sides[scaleOf(logged.size(), ends)]);
                 logged.add(l);
                 losses.add(l.losses());
             }
@@ -222,27 +241,37 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean interrupted = new AtomicBoolean();
         Integer pauseAfter = Integer.getInteger(PAUSE_AFTER_STEP);
         String pauseFile = System.getProperty(PAUSE_FILE);
-        int every = Math.max(1, steps / 20);
-        Progress progress = Progress.steps("style", steps, every);
-        long started = System.nanoTime();
+        int every = Math.max(1, totalSteps / 20);
+        Progress progress = Progress.steps("style", totalSteps, every);
+        double[] scaleClock = {-1, 0, 0}; // the scale being timed, when its first step (in this process) began, steps since
         builder.listener(step -> {
             losses.add(step.losses());
             logged.add(new Checkpoint.LoggedStep(step.losses(), step.seconds()));
-            writeLog(json, log, step.index(), step.losses(), step.seconds());
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            double perStep = elapsed / (step.index() + 1 - startStep);
+            writeLog(json, log, step.index(), step.losses(), step.seconds(), step.scaleSide());
+            // Seconds per step at this scale (steps at a larger scale take longer: each is timed on its own).
+            long now = System.nanoTime();
+            if (scaleClock[0] != step.scale()) {
+                scaleClock[0] = step.scale();
+                scaleClock[1] = now - step.seconds() * 1e9;
+                scaleClock[2] = 0;
+            }
+            scaleClock[2]++;
+            double perStep = (now - scaleClock[1]) / 1e9 / scaleClock[2];
+            double eta = secondsLeft(step.index() + 1, step.scale(), perStep, sides, ends, contentImage);
+            progress.eta(eta);
             Objective.Evaluation l = step.losses();
             String tv = tvWeight > 0 ? String.format(Locale.ROOT, " tv %.3g", l.tv()) : "";
+            String at = sides.length > 1 ? String.format(Locale.ROOT, "scale %d/%d (%d px)  ", step.scale() + 1, sides.length, step.scaleSide()) : "";
             // A live bar shows elapsed time and ETA itself and has one terminal line: keep its message short.
             progress.update(step.index() + 1, progress.live()
-                    ? String.format(Locale.ROOT, "loss %.3g (c %.2g s %.3g%s) %.2fs/step", l.total(), l.content(), l.style(), tv, perStep)
-                    : String.format(Locale.ROOT, "total %.4g  content %.4g  style %.4g%s  %.2f s/step  ETA %s", l.total(), l.content(),
-                            l.style(), tv, perStep, duration(perStep * (steps - step.index() - 1))));
-            if (saveEvery > 0 && (step.index() + 1) % saveEvery == 0 && step.index() + 1 < steps) {
+                    ? String.format(Locale.ROOT, "%sloss %.3g (c %.2g s %.3g%s) %.2fs/step", at, l.total(), l.content(), l.style(), tv, perStep)
+                    : String.format(Locale.ROOT, "%stotal %.4g  content %.4g  style %.4g%s  %.2f s/step  ETA %s", at, l.total(), l.content(),
+                            l.style(), tv, perStep, duration(eta)));
+            if (saveEvery > 0 && (step.index() + 1) % saveEvery == 0 && step.index() + 1 < totalSteps) {
                 writeImage(step.image(), output);
                 if (!progress.live()) System.err.println("stylegrad: saved the image after step " + (step.index() + 1) + " to " + output);
             }
-            if (checkpointDir != null && ckptEvery > 0 && (step.index() + 1) % ckptEvery == 0 && step.index() + 1 < steps) {
+            if (checkpointDir != null && ckptEvery > 0 && (step.index() + 1) % ckptEvery == 0 && step.index() + 1 < totalSteps) {
                 saveCheckpoint(checkpointDir, running.get(), fingerprint, logged, lastCheckpoint, !progress.live());
             }
             if (pauseAfter != null && pauseFile != null && pauseAfter == step.index() + 1) pauseForTest(Path.of(pauseFile), interrupted);
@@ -272,7 +301,7 @@ final class RunCommand implements Callable<Integer> {
             if (checkpointDir != null && result.reason() != StyleTransfer.StopReason.DIVERGED) {
                 saveCheckpoint(checkpointDir, transfer, fingerprint, logged, lastCheckpoint, true);
             }
-            if (plot != null && !losses.isEmpty()) LossPlot.write(losses, "stylegrad: " + output.getFileName(), plot);
+            if (plot != null && !losses.isEmpty()) LossPlot.write(losses, plotScales(sides, ends), "stylegrad: " + output.getFileName(), plot);
             summarize(result, output, example);
         } finally {
             saved.countDown(); // only now may a Ctrl-C shutdown proceed: the image and the summary are out
@@ -321,12 +350,135 @@ final class RunCommand implements Callable<Integer> {
         if (checkpointEvery != null && checkpoint == null && resume == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint-every needs --checkpoint DIR (or --resume DIR)");
         }
+        checkSchedule();
+        if (lbfgsHistory < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--lbfgs-history must be at least 1, got " + lbfgsHistory);
+    }
+
+    /** --size or --scales (not both), one --steps count per scale, scales growing: usage errors otherwise. */
+    private void checkSchedule() {
+        picocli.CommandLine cl = spec.commandLine();
+        if (scales != null && cl.getParseResult() != null && cl.getParseResult().hasMatchedOption("--size")) {
+            throw new picocli.CommandLine.ParameterException(cl, "give either --size (one scale) or --scales (several), not both");
+        }
+        int[] sides = sides();
+        if (steps.length != sides.length) {
+            throw new picocli.CommandLine.ParameterException(cl, scales == null
+                    ? "--steps gives " + steps.length + " counts (" + join(steps) + ") but there is one scale: give --scales with as many longer sides for a multi-scale run"
+                    : "--scales gives " + sides.length + " scales (" + join(sides) + ") but --steps gives " + steps.length + " count" + (steps.length == 1 ? "" : "s")
+                            + " (" + join(steps) + "): give one --steps count per scale, e.g. --steps " + join(exampleSteps(sides.length)));
+        }
+        for (int k = 0; k < sides.length; k++) {
+            if (steps[k] < 0) throw new picocli.CommandLine.ParameterException(cl, "--steps must be >= 0, got " + steps[k]);
+            if (sides.length > 1 && steps[k] == 0) {
+                throw new picocli.CommandLine.ParameterException(cl, "--steps: every scale needs at least one step, but scale " + (k + 1) + " (" + sides[k] + " px) has 0");
+            }
+            if (scales != null && sides[k] < 16) throw new picocli.CommandLine.ParameterException(cl, "--scales: each scale must be at least 16 px, got " + sides[k]);
+            if (k > 0 && sides[k] <= sides[k - 1]) {
+                throw new picocli.CommandLine.ParameterException(cl, "--scales must grow from one scale to the next, got " + join(sides) + " (" + sides[k]
+                        + " px after " + sides[k - 1] + " px)");
+            }
+        }
+    }
+
+    /** 300, 150, 60, ...: halving per scale, as each scale's steps cost about four times the one before. */
+    private static int[] exampleSteps(int n) {
+        int[] e = new int[n];
+        for (int k = 0; k < n; k++) e[k] = Math.max(10, 300 >> k);
+        return e;
+    }
+
+    private static String join(int[] values) {
+        return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** The longer side of each scale: --scales, or the one --size. */
+    int[] sides() {
+        return scales != null ? scales.clone() : new int[] {size};
+    }
+
+    /** The global step count after each scale. */
+    private int[] scaleEnds() {
+        int[] ends = new int[steps.length];
+        for (int k = 0, sum = 0; k < ends.length; k++) ends[k] = sum += steps[k];
+        return ends;
+    }
+
+    /** The scale (0-based) that runs step {@code index}. */
+    private static int scaleOf(int index, int[] ends) {
+        int k = 0;
+        while (k < ends.length - 1 && index >= ends[k]) k++;
+        return k;
+    }
+
+    /**
+     * Seconds the run still needs after {@code done} steps, at {@code perStep} seconds a step at scale {@code scale}:
+     * the rest of this scale at that speed, each later scale in proportion to its pixels (a step's cost grows with
+     * them), so the estimate is for the whole run from the first step on.
+     */
+    private static double secondsLeft(int done, int scale, double perStep, int[] sides, int[] ends, RgbImage content) {
+        double left = perStep * Math.max(0, ends[scale] - done);
+        double pixels = pixels(content, sides[scale]);
+        for (int k = scale + 1; k < sides.length; k++) left += perStep * (ends[k] - ends[k - 1]) * pixels(content, sides[k]) / pixels;
+        return left;
+    }
+
+    private static double pixels(RgbImage content, int side) {
+        int[] wh = Resampler.fitMaxSideDimensions(content.width(), content.height(), side);
+        return (double) wh[0] * wh[1];
+    }
+
+    /** The plot's scale marks: each scale's first step and side (nothing for one scale). */
+    private static List<LossPlot.Scale> plotScales(int[] sides, int[] ends) {
+        List<LossPlot.Scale> marks = new ArrayList<>();
+        if (sides.length < 2) return marks;
+        for (int k = 0; k < sides.length; k++) marks.add(new LossPlot.Scale(k == 0 ? 0 : ends[k - 1], sides[k] + " px"));
+        return marks;
+    }
+
+    /**
+     * L-BFGS at the largest scale must fit its history in memory: refused with exit code 3 before anything is
+     * written, naming a --lbfgs-history that would fit.
+     */
+    private void checkLbfgsFits(RgbImage contentImage) {
+        if (!optimizer.equalsIgnoreCase("lbfgs")) return;
+        int[] sides = sides();
+        int[] wh = Resampler.fitMaxSideDimensions(contentImage.width(), contentImage.height(), sides[sides.length - 1]);
+        MemoryCheck.checkLbfgs(lbfgsHistory, wh[0], wh[1], "--lbfgs-history");
+    }
+
+    /**
+     * A resume may raise --steps of the checkpoint's scale and change later ones, but the scales before it ran
+     * exactly their steps, and the checkpoint's scale has already run some: a schedule that disagrees would not give
+     * the result it describes. Lists each difference, like the fingerprint's.
+     */
+    private void checkResumedSteps(Path dir, Checkpoint c) throws CheckpointException {
+        int[] sides = sides(), ends = scaleEnds(), saved = c.stepsPerScale();
+        int k = c.scale();
+        List<String> differences = new ArrayList<>();
+        if (k >= sides.length) {
+            differences.add("the checkpoint is at scale " + (k + 1) + ", given " + sides.length + " scale(s)");
+        } else {
+            for (int j = 0; j < k; j++) {
+                int was = saved != null && j < saved.length ? saved[j] : -1;
+                if (was != steps[j]) differences.add("--steps of scale " + (j + 1) + " (" + sides[j] + " px, completed): checkpoint " + (was < 0 ? "(not recorded)" : was) + ", given " + steps[j]);
+            }
+            int doneHere = c.completedSteps() - (k == 0 ? 0 : ends[k - 1]);
+            if (differences.isEmpty() && doneHere > steps[k]) {
+                differences.add("--steps of scale " + (k + 1) + (sides.length > 1 ? " (" + sides[k] + " px)" : "") + ": the checkpoint has already run "
+                        + doneHere + ", given " + steps[k]);
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new CheckpointException("--resume " + dir + ": the checkpoint's completed steps do not fit the --steps given:\n  "
+                    + String.join("\n  ", differences) + "\nGive the checkpoint's step counts for the scales it has completed and at least "
+                    + "the steps it has run for its current scale (later scales may change), or start a new run without --resume.");
+        }
     }
 
     /** The checkpoint in {@code dir}, if it was made with the settings given now. */
     private static Checkpoint resumable(Path dir, Fingerprint given) throws CheckpointException {
         Checkpoint c = CheckpointStore.read(dir);
-        List<String> differences = c.fingerprint().differences(given);
+        List<String> differences = RunFingerprint.upgraded(c.fingerprint(), c.optimizer()).differences(given);
         if (!differences.isEmpty()) {
             throw new CheckpointException("--resume " + dir + ": the checkpoint was made with other settings:\n  "
                     + String.join("\n  ", differences) + "\nGive the checkpoint's values to continue it (--steps may differ),"
@@ -352,7 +504,7 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try {
             CheckpointStore.write(dir, new Checkpoint(s.completedSteps(), s.image(), optimizer.toLowerCase(Locale.ROOT), s.optimizerState(),
-                    fingerprint, logged.subList(0, s.completedSteps())));
+                    fingerprint, logged.subList(0, s.completedSteps()), s.scale(), steps));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -405,7 +557,7 @@ final class RunCommand implements Callable<Integer> {
         return f;
     }
 
-    private static void writeLog(ObjectMapper json, BufferedWriter log, int index, Objective.Evaluation losses, double seconds) {
+    private static void writeLog(ObjectMapper json, BufferedWriter log, int index, Objective.Evaluation losses, double seconds, int scaleSide) {
         if (log == null) return;
         ObjectNode n = json.createObjectNode();
         n.put("step", index);
@@ -414,6 +566,7 @@ final class RunCommand implements Callable<Integer> {
         n.put("tv", losses.tv());
         n.put("total", losses.total());
         n.put("seconds", seconds);
+        n.put("scale", scaleSide); // the longer side of the step's scale, on every line (one scale too: one format)
         try {
             log.write(json.writeValueAsString(n));
             log.newLine();
@@ -433,17 +586,19 @@ final class RunCommand implements Callable<Integer> {
 
     /** What this run will write, with upper bounds on the sizes, for {@link OutputPreflight}. */
     private List<OutputPreflight.Planned> plannedOutputs(Path output, RgbImage contentImage) {
-        int[] wh = Resampler.fitMaxSideDimensions(contentImage.width(), contentImage.height(), size);
+        int[] sides = sides();
+        int[] wh = Resampler.fitMaxSideDimensions(contentImage.width(), contentImage.height(), sides[sides.length - 1]); // the largest scale
+        int totalSteps = scaleEnds()[sides.length - 1];
         List<OutputPreflight.Planned> planned = new ArrayList<>();
         // An atomic write needs room for the new file while the old one still exists.
         planned.add(new OutputPreflight.Planned(output, OutputPreflight.imageBytes(wh[0], wh[1]), "output image"));
-        if (logJson != null) planned.add(new OutputPreflight.Planned(logJson, 200L * (steps + 1), "--log-json log"));
+        if (logJson != null) planned.add(new OutputPreflight.Planned(logJson, 220L * (totalSteps + 1), "--log-json log"));
         if (plot != null) planned.add(new OutputPreflight.Planned(plot, 512 * 1024, "--plot image"));
         Path checkpointDir = checkpoint != null ? checkpoint : resume;
         if (checkpointDir != null) {
-            // The image and the optimizer's arrays as float32 (Adam: 2; L-BFGS: up to 100 curvature pairs and 3 more),
-            // twice: a new checkpoint is complete before the old one is deleted.
-            long arrays = 1 + (optimizer.equalsIgnoreCase("adam") ? 2 : 3 + 2 * 100);
+            // The image and the optimizer's arrays as float32 at the largest scale (Adam: 2; L-BFGS: up to
+            // --lbfgs-history curvature pairs and 3 more), twice: a new checkpoint is complete before the old one is deleted.
+            long arrays = 1 + (optimizer.equalsIgnoreCase("adam") ? 2 : 3 + 2L * lbfgsHistory);
             Path target = Files.isDirectory(checkpointDir) ? checkpointDir.resolve("CURRENT") : checkpointDir;
             planned.add(new OutputPreflight.Planned(target, 2 * arrays * 12L * wh[0] * wh[1] + 64 * 1024, "checkpoint"));
         }

@@ -15,7 +15,9 @@ import java.util.Map;
  * The {@code run} options that determine the result, for checkpoints: input files by the sha256 of their bytes (the
  * weights too: about a second for the 548 MiB published file, and a renamed or touched file still matches), every
  * number in canonical form. Left out: what only says where or how often to write (--out, --save-every, --log-json,
- * --plot, --checkpoint*), how long to run (--steps, which a resume may raise), and --device/--threads/--max-pixels.
+ * --plot, --checkpoint*), how long to run (--steps, which a resume may raise; RunCommand checks the steps of the scales a
+ * checkpoint completed against its own record), and --device/--threads/--max-pixels. One scale is recorded as
+ * {@code --size} however it was given (so {@code --scales 512} is {@code --size 512}), several as {@code --scales}.
  */
 final class RunFingerprint {
     private RunFingerprint() {}
@@ -29,7 +31,9 @@ final class RunFingerprint {
         v.put("--style", String.join(",", styles));
         v.put("--style-blend", c.styleBlend == null ? "equal" : numbers(c.styleBlend));
         v.put("--weights", sha256(weightsFile));
-        v.put("--size", Integer.toString(c.size));
+        int[] sides = c.sides();
+        if (sides.length == 1) v.put("--size", Integer.toString(sides[0]));
+        else v.put("--scales", java.util.Arrays.stream(sides).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")));
         v.put("--style-scale", Double.toString(c.styleScale));
         v.put("--content-layers", LayerWeights.format(LayerWeights.parse(c.contentLayers)));
         v.put("--style-layers", LayerWeights.format(LayerWeights.parse(c.styleLayers)));
@@ -40,6 +44,7 @@ final class RunFingerprint {
         v.put("--optimizer", optimizer);
         v.put("--lr", c.lr == null ? "default" : Double.toString(c.lr));
         if (optimizer.equals("lbfgs")) v.put("--line-search", Boolean.toString(c.lineSearch));
+        if (optimizer.equals("lbfgs")) v.put("--lbfgs-history", Integer.toString(c.lbfgsHistory));
         v.put("--init", switch (c.init) {
             case "content", "random" -> c.init;
             default -> sha256(Path.of(c.init));
@@ -50,6 +55,17 @@ final class RunFingerprint {
         // Tiles change the order of the sums: a resume with other tiles would be equal only to float rounding, not bit
         // for bit. The default (auto) is left out, so checkpoints made before --tile existed still resume.
         if (!c.tile.equals("auto")) v.put("--tile", c.tile);
+        return new Fingerprint(v);
+    }
+
+    /**
+     * A checkpoint's fingerprint with what its stylegrad did not record yet filled in: an L-BFGS checkpoint made before
+     * --lbfgs-history existed used a history of 100.
+     */
+    static Fingerprint upgraded(Fingerprint saved, String optimizer) {
+        if (!"lbfgs".equals(optimizer) || saved.values().containsKey("--lbfgs-history")) return saved;
+        Map<String, String> v = new LinkedHashMap<>(saved.values());
+        v.put("--lbfgs-history", Integer.toString(dev.stylegrad.style.optim.Lbfgs.DEFAULT_HISTORY));
         return new Fingerprint(v);
     }
 

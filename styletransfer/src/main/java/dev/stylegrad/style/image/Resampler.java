@@ -60,6 +60,31 @@ public final class Resampler {
         return new RgbImage(width, height, out);
     }
 
+    /**
+     * Resizes one channel of floats (row-major, {@code srcWidth}×{@code srcHeight}) to {@code width}×{@code height} with
+     * the filter of {@link #resize}, neither rounded nor clamped: for images that are not 8-bit, such as a normalized
+     * image being optimized. The filter is linear with weights summing to 1, so it commutes (to float rounding) with the
+     * per-channel affine normalization. Returns a new array (a copy when the size is unchanged).
+     */
+    public static float[] resizePlane(float[] src, int srcWidth, int srcHeight, int width, int height) {
+        if (srcWidth < 1 || srcHeight < 1 || src.length != srcWidth * srcHeight) {
+            throw new IllegalArgumentException("resizePlane: " + src.length + " values do not make a " + srcWidth + "x" + srcHeight + " plane");
+        }
+        if (width < 1 || height < 1) throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
+        if (width == srcWidth && height == srcHeight) return src.clone();
+        Kernel kx = new Kernel(srcWidth, width);
+        Kernel ky = new Kernel(srcHeight, height);
+        float[] tmp = new float[width * srcHeight];
+        for (int y = 0; y < srcHeight; y++) {
+            for (int x = 0; x < width; x++) tmp[y * width + x] = kx.apply(src, y * srcWidth, 1, x);
+        }
+        float[] out = new float[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) out[y * width + x] = ky.apply(tmp, x, width, y);
+        }
+        return out;
+    }
+
     /** Per-output-sample weights along one axis. */
     private static final class Kernel {
         final int[] first;

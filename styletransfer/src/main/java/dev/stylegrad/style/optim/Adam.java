@@ -94,6 +94,18 @@ public final class Adam implements Optimizer {
         }
     }
 
+    /** Closes m, v and the gradient buffer and destroys this thread's "adam" step scope (its pooled scratch arrays). */
+    @Override
+    public void close() {
+        if (m != null) {
+            m.close();
+            v.close();
+            grad.close();
+            m = v = grad = null;
+        }
+        MemoryScope.destroy("adam");
+    }
+
     @Override
     public String name() {
         return "adam";

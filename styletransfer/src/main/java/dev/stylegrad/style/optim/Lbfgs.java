@@ -44,9 +44,20 @@ public final class Lbfgs implements Optimizer {
     private long iterations;
     private long evaluations;
 
+    /** The history {@link #Lbfgs(double, boolean)} keeps. */
+    public static final int DEFAULT_HISTORY = 100;
+
     /** L-BFGS with history 100, step {@code lr} (1.0 is the usual choice), and optionally a strong-Wolfe line search. */
     public Lbfgs(double lr, boolean strongWolfe) {
-        this(lr, 100, strongWolfe, 1e-7, 1e-9);
+        this(lr, DEFAULT_HISTORY, strongWolfe);
+    }
+
+    /**
+     * L-BFGS keeping the last {@code history} curvature pairs (each two arrays of the parameters' size: the memory
+     * that matters for large pictures).
+     */
+    public Lbfgs(double lr, int history, boolean strongWolfe) {
+        this(lr, history, strongWolfe, 1e-7, 1e-9);
     }
 
     public Lbfgs(double lr, int history, boolean strongWolfe, double toleranceGrad, double toleranceChange) {
@@ -345,6 +356,24 @@ public final class Lbfgs implements Optimizer {
             pairs.addLast(pair);
             rhos.addLast(StateMaps.number(state, "lbfgs", "rho" + i).doubleValue());
         }
+    }
+
+    /** The number of curvature pairs kept. */
+    public int history() {
+        return history;
+    }
+
+    /** Closes every array (pairs, recycled pairs, gradients, iterates) and destroys this thread's "lbfgs" step scope. */
+    @Override
+    public void close() {
+        for (INDArray[] pair : pairs) for (INDArray a : pair) a.close();
+        for (INDArray[] pair : spare) for (INDArray a : pair) a.close();
+        pairs.clear();
+        rhos.clear();
+        spare.clear();
+        for (INDArray a : new INDArray[] {g, gPrev, xPrev, d, gBest}) if (a != null) a.close();
+        g = gPrev = xPrev = d = gBest = null;
+        MemoryScope.destroy("lbfgs");
     }
 
     @Override

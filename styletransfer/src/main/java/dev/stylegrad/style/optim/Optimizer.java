@@ -32,6 +32,13 @@ public interface Optimizer {
         return false;
     }
 
+    /**
+     * Frees the optimizer's long-lived arrays and the pooled scratch memory of its steps now, instead of whenever the
+     * GC gets to them (the GC does not see off-heap memory). The optimizer must not be used afterwards. A multi-scale
+     * run closes each scale's optimizer before the next, larger scale allocates its own.
+     */
+    default void close() {}
+
     /** A short name: "adam" or "lbfgs". */
     String name();
 }

@@ -64,6 +64,36 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void theScaleAndTheStepsPerScaleRoundTripAndVersion1ReadsAsOneScale() throws Exception {
+        Checkpoint c = sample(5);
+        Checkpoint multi = new Checkpoint(5, c.image(), "adam", c.optimizerState(), c.fingerprint(), c.losses(), 1, new int[] {3, 4, 2});
+        CheckpointStore.write(dir, multi);
+        Checkpoint r = CheckpointStore.read(dir);
+        assertThat(r.scale()).isEqualTo(1);
+        assertThat(r.stepsPerScale()).containsExactly(3, 4, 2);
+        Path manifest = dir.resolve(Files.readString(dir.resolve(CheckpointStore.POINTER)).trim()).resolve(CheckpointStore.MANIFEST);
+        String json = Files.readString(manifest);
+        assertThat(json).contains("\"version\" : 2").contains("\"scale\" : 1");
+
+        // What version 1 wrote: no scale, no steps per scale. It is a one-scale run at scale 0.
+        String v1 = json.replace("\"version\" : 2", "\"version\" : 1").replaceAll("\\s*\"scale\" : 1,", "")
+                .replaceAll("(?s)\\s*\"stepsPerScale\" : \\[[^]]*\\],", "");
+        assertThat(v1).doesNotContain("scale");
+        Files.writeString(manifest, v1);
+        Checkpoint old = CheckpointStore.read(dir);
+        assertThat(old.scale()).isZero();
+        assertThat(old.stepsPerScale()).isNull();
+        assertThat(old.completedSteps()).isEqualTo(5);
+        assertThat(old.losses()).isEqualTo(c.losses());
+        assertThat(old.image().data().asFloat()).containsExactly(c.image().data().asFloat());
+
+        Files.writeString(manifest, json.replace("\"scale\" : 1", "\"scale\" : -1"));
+        assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining("scale is not a scale index: -1");
+        Files.writeString(manifest, json.replace("\"scale\" : 1", "\"scale\" : 3"));
+        assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining("stepsPerScale is not a step count per scale up to scale 3");
+    }
+
+    @Test
     void aNewCheckpointReplacesTheOldOneThroughThePointer() throws Exception {
         CheckpointStore.write(dir, sample(2));
         String first = Files.readString(dir.resolve(CheckpointStore.POINTER)).trim();
@@ -107,7 +137,7 @@ class CheckpointStoreTest {
         Files.writeString(ckpt.resolve(CheckpointStore.MANIFEST), "{\"format\": \"stylegrad-checkpoint\", \"version\": 1,");
         assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining(ckpt.resolve("checkpoint.json") + ": is not valid JSON");
         Files.writeString(ckpt.resolve(CheckpointStore.MANIFEST), "{\"format\": \"stylegrad-checkpoint\", \"version\": 9}");
-        assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining("format version 9").hasMessageContaining("reads version 1");
+        assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining("format version 9").hasMessageContaining("reads versions 1 to 2");
         Files.writeString(ckpt.resolve(CheckpointStore.MANIFEST), "{\"format\": \"stylegrad-checkpoint\", \"version\": 1}");
         assertThatThrownBy(() -> CheckpointStore.read(dir)).hasMessageContaining("checkpoint.json: has no 'completedSteps'");
 
