@@ -361,18 +361,28 @@ public final class StyleTransfer {
 
     /**
      * Automatic tiling: 0 (untiled) when the estimated step ({@link StepMemory}) fits in 80% of {@code available}
-     * bytes, else the largest owned side (a multiple of {@code align}, at least {@link #MIN_AUTO_TILE}) whose tiled
-     * step does.
+     * bytes; else, among the owned sides (multiples of {@code align}, at least {@link #MIN_AUTO_TILE}) whose tiled
+     * step fits, the one that computes the fewest window pixels per step (the halos' overlap is the price of tiling),
+     * the larger on a tie.
      *
      * @throws IllegalArgumentException when not even the smallest tiles fit, saying what would
      */
     static int automaticTile(int w, int h, List<Long> widths, int halo, int align, long available) {
         long pixels = (long) w * h, budget = available / 10 * 8;
         if (StepMemory.untiledStep(pixels, widths) <= budget) return 0;
+        int best = 0;
+        long bestComputed = Long.MAX_VALUE;
         for (int side = (Math.max(w, h) + align - 1) / align * align; side >= MIN_AUTO_TILE; side -= align) {
             TileGrid grid = TileGrid.of(w, h, side, halo, align);
-            if (StepMemory.tiledStep(pixels, (long) grid.windowWidth() * grid.windowHeight(), widths) <= budget) return side;
+            long window = (long) grid.windowWidth() * grid.windowHeight();
+            if (StepMemory.tiledStep(pixels, window, widths) > budget) continue;
+            long computed = window * grid.tiles().size();
+            if (computed < bestComputed) {
+                best = side;
+                bestComputed = computed;
+            }
         }
+        if (best > 0) return best;
         TileGrid smallest = TileGrid.of(w, h, MIN_AUTO_TILE, halo, align);
         throw new IllegalArgumentException(String.format(Locale.ROOT, "a %dx%d picture needs about %s of memory even in %d-px tiles, but only "
                 + "%s is available: use a smaller --size (or --scales), or free memory", w, h,

@@ -154,10 +154,17 @@ final class TiledStyleObjective implements Objective {
                 surrogate = plus(surrogate, Ops.mul(Ops.sum(Ops.square(d)), contentWeight * e.getValue() / elements(layer)));
             }
             for (String layer : styleLayers.keySet()) {
-                if (isEmpty(seededIndices(tile, layer, f.get(layer).value(), false))) continue;
-                Tensor owned = owned(tile, layer, f.get(layer));
-                INDArray seed = Kernels.mixChannels(seeds.get(layer), owned.value());
-                surrogate = plus(surrogate, Ops.sum(Ops.mul(owned, Tensor.constant(seed))));
+                Tensor feature = f.get(layer);
+                INDArrayIndex[] idx = seededIndices(tile, layer, feature.value(), false);
+                if (isEmpty(idx)) continue;
+                // ⟨f, seed⟩ over the seeded box, seed = (dL/dG + dL/dGᵀ)·f there, held constant: its gradient is the seed.
+                INDArray box = feature.value().get(idx), contiguous = box;
+                if (box.isView()) contiguous = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
+                INDArray seed = Kernels.mixChannels(seeds.get(layer), contiguous);
+                if (contiguous != box) MemoryScope.release(contiguous);
+                long[] shape = feature.shape();
+                surrogate = plus(surrogate, Ops.boxDot(feature, Tensor.constant(seed), new long[] {0, 0, idx[2].offset(), idx[3].offset()},
+                        new long[] {shape[0], shape[1], idx[2].offset() + idx[2].length(), idx[3].offset() + idx[3].length()}));
             }
             if (tvWeight != 0) {
                 Tensor t = ownedTotalVariation(tile, image);
@@ -205,9 +212,11 @@ final class TiledStyleObjective implements Objective {
             INDArray feature = f.get(layer).value();
             INDArrayIndex[] idx = ownedIndices(on, tile, layer, feature, false);
             if (isEmpty(idx)) continue;
-            INDArray owned = feature.get(idx).dup('c');
+            INDArray box = feature.get(idx);
+            INDArray owned = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
             long[] s = owned.shape();
             INDArray g = Kernels.gram(owned.reshape('c', s[0], s[1], s[2] * s[3]));
+            MemoryScope.release(owned);
             INDArray sum = into.get(layer);
             if (sum == null) into.put(layer, MemoryScope.keep(g));
             else sum.addi(g);

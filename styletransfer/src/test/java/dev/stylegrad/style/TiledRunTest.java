@@ -69,9 +69,17 @@ class TiledRunTest {
         int side = StyleTransfer.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 24 * gb);
         assertThat(side).isBetween(StyleTransfer.MIN_AUTO_TILE, 4095);
         assertThat(side % 16).isZero();
-        // the largest that fits: one step bigger would not
-        TileGrid next = TileGrid.of(4096, 4096, side + 16, 80, 16);
-        assertThat(StepMemory.tiledStep(4096L * 4096, (long) next.windowWidth() * next.windowHeight(), VGG19_WIDTHS)).isGreaterThan(24 * gb / 10 * 8);
+        // it fits, and no side that fits computes fewer window pixels per step
+        TileGrid chosen = TileGrid.of(4096, 4096, side, 80, 16);
+        long window = (long) chosen.windowWidth() * chosen.windowHeight();
+        assertThat(StepMemory.tiledStep(4096L * 4096, window, VGG19_WIDTHS)).isLessThanOrEqualTo(24 * gb / 10 * 8);
+        for (int other = 128; other <= 4096; other += 16) {
+            TileGrid g = TileGrid.of(4096, 4096, other, 80, 16);
+            long w = (long) g.windowWidth() * g.windowHeight();
+            if (StepMemory.tiledStep(4096L * 4096, w, VGG19_WIDTHS) <= 24 * gb / 10 * 8) {
+                assertThat(w * g.tiles().size()).as("side %d", other).isGreaterThanOrEqualTo(window * chosen.tiles().size());
+            }
+        }
         assertThat(StyleTransfer.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 8 * gb)).isLessThan(side);
         assertThatThrownBy(() -> StyleTransfer.automaticTile(16384, 16384, VGG19_WIDTHS, 80, 16, 8 * gb))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -106,10 +106,13 @@ class TiledStyleObjectiveTest {
         assertThat(c.worstGradient()).isLessThan(1e-4);
     }
 
-    /** In float64 the only differences left are the order of the sums: 1e-12 is a thousand times float64 rounding here. */
+    /**
+     * In float64 the only differences left are the order of the sums: 1e-12 is a thousand times float64 rounding
+     * here (measured: 2e-14 over 10 steps; 3 here, as float64 convolutions are slow).
+     */
     @Test
-    void tiledEqualsUntiledAlongTenAdamStepsInFloat64() {
-        Comparison c = compareAlongAdam(double64, tiled(double64, 80, true), 10, 0.03);
+    void tiledEqualsUntiledAlongAdamStepsInFloat64() {
+        Comparison c = compareAlongAdam(double64, tiled(double64, 80, true), 3, 0.03);
         assertThat(c.worstLoss()).isLessThan(1e-12);
         assertThat(c.worstGradient()).isLessThan(1e-12);
     }

@@ -109,6 +109,14 @@ public final class Ops {
         return new Slice(begin, end).call(x);
     }
 
+    /**
+     * {@code Σ x[box] ⊙ c} (a scalar) for the box {@code [begin[i], end[i])} of x and c of the box's shape: {@code
+     * sum(mul(slice(x, begin, end), c))} without the box-sized intermediates.
+     */
+    public static Tensor boxDot(Tensor x, Tensor c, long[] begin, long[] end) {
+        return new BoxDot(begin, end).call(x, c);
+    }
+
     /** Joins tensors along an axis (negative counts from the end). */
     public static Tensor concat(int axis, Tensor... xs) {
         if (xs.length == 0) throw new IllegalArgumentException("concat: no inputs");

@@ -45,7 +45,7 @@ class TorchFixtureTest {
 
     /** Every op of {@link Ops} must be checked against at least one fixture; "chain" is conv→relu→maxpool→gram→mse. */
     private static final Set<String> REQUIRED_OPS = Set.of("add", "sub", "mul", "div", "neg", "add_scalar", "mul_scalar",
-            "pow", "square", "exp", "log", "sum", "mean", "reshape", "permute", "transpose", "slice", "concat", "matmul",
+            "pow", "square", "exp", "log", "sum", "mean", "reshape", "permute", "transpose", "slice", "box_dot", "concat", "matmul",
             "relu", "conv2d", "maxpool2d", "avgpool2d", "gram", "mse", "chain");
 
     private static final Map<String, Double> WORST = new TreeMap<>();
@@ -149,6 +149,7 @@ class TorchFixtureTest {
             case "permute" -> Ops.permute(in.get(0), ints(p, "order"));
             case "transpose" -> Ops.transpose(in.get(0), integer(p, "axisA"), integer(p, "axisB"));
             case "slice" -> Ops.slice(in.get(0), longs(p, "begin"), longs(p, "end"));
+            case "box_dot" -> Ops.boxDot(in.get(0), in.get(1), longs(p, "begin"), longs(p, "end"));
             case "concat" -> Ops.concat(integer(p, "axis"), in.toArray(Tensor[]::new));
             case "matmul" -> Ops.matmul(in.get(0), in.get(1));
             case "conv2d" -> Ops.conv2d(in.get(0), in.get(1), in.size() > 2 ? in.get(2) : null, conv(p, ""));
