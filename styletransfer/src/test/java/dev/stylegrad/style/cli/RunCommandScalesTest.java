@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,27 +87,9 @@ class RunCommandScalesTest {
         assertThat(Files.readString(single)).contains(",\"scale\":32}");
     }
 
-    interface Check {
-        void run() throws Exception;
-    }
-
     /** Runs the CLI in this JVM on another thread, paused after step {@code step} while {@code whilePaused} runs. */
-    private StylegradCliTest.Result runPaused(int step, Check whilePaused, String... extra) throws Exception {
-        Path pause = dir.resolve("paused");
-        System.setProperty(RunCommand.PAUSE_AFTER_STEP, Integer.toString(step));
-        System.setProperty(RunCommand.PAUSE_FILE, pause.toString());
-        CompletableFuture<StylegradCliTest.Result> run = CompletableFuture.supplyAsync(() -> runWith(extra));
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!Files.exists(pause) && !run.isDone() && System.nanoTime() < deadline) Thread.sleep(10);
-            assertThat(pause).as("the run pauses after step %d (%s)", step, run.isDone() ? run.get().err() : "still running").exists();
-            whilePaused.run();
-        } finally {
-            Files.deleteIfExists(pause);
-            System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
-            System.clearProperty(RunCommand.PAUSE_FILE);
-        }
-        return run.get(120, TimeUnit.SECONDS);
+    private StylegradCliTest.Result runPaused(int step, PausedRun.Check whilePaused, String... extra) throws Exception {
+        return PausedRun.run(dir.resolve("paused"), step, whilePaused, () -> runWith(extra));
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

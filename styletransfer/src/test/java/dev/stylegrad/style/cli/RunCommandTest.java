@@ -97,27 +97,9 @@ class RunCommandTest {
         assertThat(ImageFiles.read(out, 10_000).pixels()).as("both end with step 5's image").isEqualTo(fifth).isNotEqualTo(ImageFiles.read(two, 10_000).pixels());
     }
 
-    interface Check {
-        void run() throws Exception;
-    }
-
     /** Runs the CLI in this JVM on another thread, paused after step {@code step} while {@code whilePaused} runs. */
-    private StylegradCliTest.Result runPaused(int step, Path out, Check whilePaused, String... extra) throws Exception {
-        Path pause = dir.resolve("paused");
-        System.setProperty(RunCommand.PAUSE_AFTER_STEP, Integer.toString(step));
-        System.setProperty(RunCommand.PAUSE_FILE, pause.toString());
-        java.util.concurrent.CompletableFuture<StylegradCliTest.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> runWith(extra));
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!Files.exists(pause) && !run.isDone() && System.nanoTime() < deadline) Thread.sleep(10);
-            assertThat(pause).as("the run pauses after step %d (%s)", step, run.isDone() ? run.get().err() : "still running").exists();
-            whilePaused.run();
-        } finally {
-            Files.deleteIfExists(pause); // lets the run go on
-            System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
-            System.clearProperty(RunCommand.PAUSE_FILE);
-        }
-        return run.get(120, TimeUnit.SECONDS);
+    private StylegradCliTest.Result runPaused(int step, Path out, PausedRun.Check whilePaused, String... extra) throws Exception {
+        return PausedRun.run(dir.resolve("paused"), step, whilePaused, () -> runWith(extra));
     }
 
     @Test
@@ -140,6 +122,27 @@ class RunCommandTest {
         // L-BFGS drops the loss far faster than Adam's first steps.
         List<double[]> l = dev.stylegrad.style.CourseReferenceAccess.readLog(log);
         assertThat(l.get(2)[4]).isLessThan(0.7 * l.get(0)[4]);
+    }
+
+    @Test
+    void tileSaysHowItTilesAndBadValuesAreUsageErrors() throws IOException {
+        Path tiled = dir.resolve("tiled.png"), whole = dir.resolve("whole.png");
+        StylegradCliTest.Result r = runWith("--steps", "2", "--tile", "16", "--out", tiled.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("computing each 56x").contains("tiles of 16 px").contains("a halo of 80 px");
+        StylegradCliTest.Result off = runWith("--steps", "2", "--tile", "off", "--out", whole.toString());
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(off.err()).doesNotContain("tiles of");
+        int[] a = ImageFiles.read(tiled, 10_000).pixels(), b = ImageFiles.read(whole, 10_000).pixels();
+        int worst = 0;
+        for (int i = 0; i < a.length; i++) for (int shift = 0; shift < 24; shift += 8) worst = Math.max(worst, Math.abs((a[i] >> shift & 255) - (b[i] >> shift & 255)));
+        assertThat(worst).as("tiled and untiled images, 8-bit levels").isLessThanOrEqualTo(1);
+        for (String bad : new String[] {"8", "-1", "big", "0"}) {
+            StylegradCliTest.Result u = runWith("--steps", "1", "--tile", bad, "--out", dir.resolve("u.png").toString());
+            assertThat(u.code()).as(bad).isEqualTo(ExitCode.USAGE);
+            assertThat(u.err()).contains("--tile must be auto, off or a tile side of at least 16 pixels");
+        }
+        assertThat(dir.resolve("u.png")).doesNotExist();
     }
 
     @Test
