@@ -5,15 +5,25 @@ import java.util.List;
 /**
  * Estimates of a style step's memory and of the memory this process may still use, for choosing tiles.
  *
- * <p>The step estimate comes from what the tape keeps: every convolution's output (float32), which for VGG19 to
- * relu5_1 is 290 floats per picture pixel (64+64 at full size, 2·128 at a quarter, ...), times {@link #TAPE_FACTOR}
- * for the gradients, pooling indices and kernel scratch alive at the backward's peak. Calibrated on measured peaks
- * (AMD EPYC, 2 threads): an untiled 2048² step peaked at 14.2 GB, 3,400 bytes per pixel, against 1,160 bytes of
- * convolution outputs.
+ * <p>The estimates scale what the tape keeps, every convolution's output (float32; for VGG19 to relu5_1, 290 floats
+ * per picture pixel: 64+64 at full size, 2·128 at a quarter, ...), by factors fitted to peak RSS measured with
+ * /usr/bin/time (AMD EPYC Zen 5, 2 threads, ImageNet VGG19, Adam): untiled 2048² peaked at 14.1 GiB; tiled, with
+ * windows of 1184², 4096² at 9.2 GiB and 8192×6144 at 15.5 GiB. The estimates are within 5% of those.
  */
 final class StepMemory {
-    /** Peak bytes of a step per byte of convolution outputs on the tape (measured, see above). */
+    /** Peak bytes of an untiled step per byte of convolution outputs on the tape (fitted, see above; includes the picture's arrays). */
     static final double TAPE_FACTOR = 2.9;
+    /**
+     * Peak bytes of a tiled step per byte of one window's convolution outputs: more than untiled, as both passes'
+     * buffers and the owned regions' copies share the window's memory pool (fitted, see above).
+     */
+    static final double WINDOW_FACTOR = 3.6;
+    /**
+     * A tiled run's picture-sized memory per pixel: the image, its gradient, its last finite and previous copies,
+     * Adam's m, v and gradient (7 × 3 float32), the relu4_2 content target (32 bytes), and the JVM heap's share
+     * (pixels as int and float arrays while pictures are read, resized and written) (fitted, see above).
+     */
+    static final long TILED_PICTURE_BYTES_PER_PIXEL = 200;
     /** The JVM, the native libraries, the weights and their kernel layouts: measured ~450 MB at 128². */
     static final long BASELINE_BYTES = 600L << 20;
     /**
@@ -43,7 +53,7 @@ final class StepMemory {
 
     /** Estimated peak bytes of one tiled step: the picture's arrays plus one window's tape. */
     static long tiledStep(long pixels, long windowPixels, List<Long> widths) {
-        return BASELINE_BYTES + pixels * PICTURE_BYTES_PER_PIXEL + (long) (windowPixels * TAPE_FACTOR * convolutionBytesPerPixel(widths));
+        return BASELINE_BYTES + pixels * TILED_PICTURE_BYTES_PER_PIXEL + (long) (windowPixels * WINDOW_FACTOR * convolutionBytesPerPixel(widths));
     }
 
     /**
