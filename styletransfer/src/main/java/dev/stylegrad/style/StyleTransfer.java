@@ -368,14 +368,17 @@ public final class StyleTransfer {
      * @throws IllegalArgumentException when not even the smallest tiles fit, saying what would
      */
     static int automaticTile(int w, int h, List<Long> widths, int halo, int align, long available) {
-        long pixels = (long) w * h, budget = available / 10 * 8;
-        if (StepMemory.untiledStep(pixels, widths) <= budget) return 0;
+        long pixels = (long) w * h;
+        if (fits(StepMemory.untiledStep(pixels, widths), available)) return 0;
+        // When even the smallest tiles' windows are the whole picture, tiles save nothing: run it whole.
+        TileGrid smallestGrid = TileGrid.of(w, h, MIN_AUTO_TILE, halo, align);
+        if (smallestGrid.windowWidth() == w && smallestGrid.windowHeight() == h) return 0;
         int best = 0;
         long bestComputed = Long.MAX_VALUE;
         for (int side = (Math.max(w, h) + align - 1) / align * align; side >= MIN_AUTO_TILE; side -= align) {
             TileGrid grid = TileGrid.of(w, h, side, halo, align);
             long window = (long) grid.windowWidth() * grid.windowHeight();
-            if (StepMemory.tiledStep(pixels, window, widths) > budget) continue;
+            if (!fits(StepMemory.tiledStep(pixels, window, widths), available)) continue;
             long computed = window * grid.tiles().size();
             if (computed < bestComputed) {
                 best = side;
@@ -387,6 +390,14 @@ public final class StyleTransfer {
         throw new IllegalArgumentException(String.format(Locale.ROOT, "a %dx%d picture needs about %s of memory even in %d-px tiles, but only "
                 + "%s is available: use a smaller --size (or --scales), or free memory", w, h,
                 gigabytes(StepMemory.tiledStep(pixels, (long) smallest.windowWidth() * smallest.windowHeight(), widths)), MIN_AUTO_TILE, gigabytes(available)));
+    }
+
+    /**
+     * Whether a step estimated at {@code estimate} bytes (the whole process) fits: what it needs beyond the baseline
+     * the process already holds (the JVM, the libraries, the weights) within 80% of the {@code available} headroom.
+     */
+    static boolean fits(long estimate, long available) {
+        return estimate - StepMemory.BASELINE_BYTES <= available / 10 * 8;
     }
 
     /** Automatic tiling goes no smaller: below this the halo costs more than the tile. */
