@@ -111,17 +111,18 @@ final class TiledStyleObjective implements Objective {
         Map<String, INDArray> grams = new LinkedHashMap<>();
         Map<String, double[]> squaredDifferences = new LinkedHashMap<>();
         for (String layer : contentLayers.keySet()) squaredDifferences.put(layer, new double[1]);
-        forEachWindow(x, grid, (tile, f) -> {
+        forEachWindow(x, grid, layers, (tile, f) -> {
             f.forEach((layer, feature) -> pictureShape(layer, feature.value().size(1)));
             for (String layer : contentLayers.keySet()) {
                 INDArray feature = f.get(layer).value();
-                if (isEmpty(ownedIndices(tile, layer, feature, false))) continue;
-                INDArray owned = feature.get(ownedIndices(tile, layer, feature, false));
+                INDArrayIndex[] ownedHere = ownedIndices(tile, layer, feature, false);
+                if (isEmpty(ownedHere)) continue;
+                INDArray owned = feature.get(ownedHere);
                 INDArray target = contentTargets.get(layer).get(ownedIndices(tile, layer, feature, true));
                 double norm = owned.sub(target).norm2Number().doubleValue();
                 squaredDifferences.get(layer)[0] += norm * norm;
             }
-            addGrams(tile, f, grams);
+            addGramsOn(grid, tile, f, grams);
         });
         double content = 0, style = 0;
         for (Map.Entry<String, Double> e : contentLayers.entrySet()) {
@@ -190,8 +191,9 @@ final class TiledStyleObjective implements Objective {
                     long[] shape = pictureShape(layer, feature.size(1));
                     contentTargets.put(layer, MemoryScope.outside(() -> Nd4j.create(content.dataType(), shape)));
                 }
-                if (isEmpty(ownedIndices(tile, layer, feature, false))) continue;
-                contentTargets.get(layer).get(ownedIndices(tile, layer, feature, true)).assign(feature.get(ownedIndices(tile, layer, feature, false)));
+                INDArrayIndex[] ownedHere = ownedIndices(tile, layer, feature, false);
+                if (isEmpty(ownedHere)) continue;
+                contentTargets.get(layer).get(ownedIndices(tile, layer, feature, true)).assign(feature.get(ownedHere));
             }
         });
     }
@@ -201,10 +203,6 @@ final class TiledStyleObjective implements Objective {
         List<String> names = new ArrayList<>(styleLayers.keySet());
         forEachWindow(picture, pictureGrid, names, (tile, f) -> addGramsOn(pictureGrid, tile, f, grams));
         return grams;
-    }
-
-    private void addGrams(TileGrid.Tile tile, Map<String, Tensor> f, Map<String, INDArray> into) {
-        addGramsOn(grid, tile, f, into);
     }
 
     private void addGramsOn(TileGrid on, TileGrid.Tile tile, Map<String, Tensor> f, Map<String, INDArray> into) {
@@ -224,10 +222,6 @@ final class TiledStyleObjective implements Objective {
     }
 
     /** Runs every window of {@code picture} through the network without a tape, one memory scope per window. */
-    private void forEachWindow(INDArray picture, TileGrid on, BiConsumer<TileGrid.Tile, Map<String, Tensor>> body) {
-        forEachWindow(picture, on, layers, body);
-    }
-
     private void forEachWindow(INDArray picture, TileGrid on, List<String> outputs, BiConsumer<TileGrid.Tile, Map<String, Tensor>> body) {
         for (TileGrid.Tile tile : on.tiles()) {
             try (GradMode.Scope ignored = GradMode.noGrad(); MemoryScope scope = MemoryScope.open(SCOPE)) {
