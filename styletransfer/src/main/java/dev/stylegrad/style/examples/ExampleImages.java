@@ -19,8 +19,10 @@ import javax.imageio.ImageIO;
  * Draws the two example images: {@code landscape.png} (sky, sun, mountains, lake, hills, a house and trees) and
  * {@code brushstrokes.png} (short curved strokes following a swirling flow field, in a night-sky palette).
  *
- * <p>Run: {@code java -cp styletransfer/target/classes dev.stylegrad.style.examples.ExampleImages DIR}; the committed
- * images live in {@code styletransfer/src/main/resources/dev/stylegrad/style/examples}.
+ * <p>Run: {@code java -cp styletransfer/target/classes dev.stylegrad.style.examples.ExampleImages DIR [SCALE]}; the
+ * committed images (scale 1, 512×384) live in {@code styletransfer/src/main/resources/dev/stylegrad/style/examples}.
+ * Both are vector drawings, so a whole-number {@code SCALE} draws the same pictures with SCALE times the pixels on each
+ * side (the README's large-picture example uses 8: 4096×3072), with real detail instead of an upscaled 512-px image.
  */
 public final class ExampleImages {
     static final int W = 512, H = 384;
@@ -29,13 +31,17 @@ public final class ExampleImages {
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "styletransfer/src/main/resources/dev/stylegrad/style/examples");
+        int scale = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        if (scale < 1 || scale > 16) throw new IllegalArgumentException("SCALE must be a whole number from 1 to 16, got " + scale);
         Files.createDirectories(dir);
-        ImageIO.write(landscape(), "png", dir.resolve("landscape.png").toFile());
-        ImageIO.write(brushstrokes(), "png", dir.resolve("brushstrokes.png").toFile());
+        ImageIO.write(landscape(scale), "png", dir.resolve("landscape.png").toFile());
+        ImageIO.write(brushstrokes(scale), "png", dir.resolve("brushstrokes.png").toFile());
     }
 
-    static Graphics2D canvas(BufferedImage img) {
+    /** A {@code W*scale × H*scale} canvas whose drawing coordinates stay those of the 512×384 picture. */
+    static Graphics2D canvas(BufferedImage img, int scale) {
         Graphics2D g = img.createGraphics();
+        g.scale(scale, scale);
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
         g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
@@ -43,9 +49,9 @@ public final class ExampleImages {
     }
 
     /** A hand-drawn-looking landscape: smooth areas and clear edges, what content images usually are. */
-    static BufferedImage landscape() {
-        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img);
+    static BufferedImage landscape(int scale) {
+        BufferedImage img = new BufferedImage(W * scale, H * scale, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(img, scale);
         Random rng = new Random(42);
         g.setPaint(new GradientPaint(0, 0, new Color(70, 130, 200), 0, 220, new Color(250, 215, 160)));
         g.fillRect(0, 0, W, 230);
@@ -123,9 +129,9 @@ public final class ExampleImages {
     }
 
     /** A painted texture: many short curved strokes along a swirling flow field, in a night-sky palette. */
-    static BufferedImage brushstrokes() {
-        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img);
+    static BufferedImage brushstrokes(int scale) {
+        BufferedImage img = new BufferedImage(W * scale, H * scale, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(img, scale);
         Random rng = new Random(7);
         g.setColor(new Color(20, 40, 90));
         g.fillRect(0, 0, W, H);
