@@ -321,7 +321,8 @@ public final class StyleTransfer {
         Objective objective = tile == 0
                 ? new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight, b.styleWeight, b.tvWeight)
                 : new TiledStyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight,
-                        b.styleWeight, b.tvWeight, tile, TiledStyleObjective.minimumHalo(layerNames()));
+                        b.styleWeight, b.tvWeight, tile, TiledStyleObjective.minimumHalo(layerNames()), true,
+                        new WindowProgressNotices(this::notice, System::nanoTime, WINDOW_PROGRESS_EVERY_NANOS));
         // ND4J frees an array's off-heap memory only when the GC collects it. Reading weights and resizing images
         // leave such garbage behind (tens to hundreds of MB); one collection here returns it before the steps start,
         // instead of it adding to their peak.
@@ -399,6 +400,9 @@ public final class StyleTransfer {
     static boolean fits(long estimate, long available) {
         return estimate - StepMemory.BASELINE_BYTES <= available / 10 * 8;
     }
+
+    /** A tiled pass running longer than this (a print-size step) reports its windows this often, as notices. */
+    static final long WINDOW_PROGRESS_EVERY_NANOS = 60_000_000_000L;
 
     /** Automatic tiling goes no smaller: below this the halo costs more than the tile. */
     static final int MIN_AUTO_TILE = 128;
@@ -511,7 +515,10 @@ public final class StyleTransfer {
             return this;
         }
 
-        /** Receives one-line notices about choices the run made by itself (e.g. tiling). Called on the run's thread. */
+        /**
+         * Receives one-line notices about choices the run made by itself (e.g. tiling) and, in tiled steps that run for
+         * more than a minute, how many windows a pass has done. Called on the run's thread.
+         */
         public Builder notices(java.util.function.Consumer<String> sink) {
             this.notices = sink;
             return this;

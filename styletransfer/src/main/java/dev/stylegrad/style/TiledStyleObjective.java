@@ -45,6 +45,18 @@ final class TiledStyleObjective implements Objective {
     private final Map<String, INDArray> styleGrams = new LinkedHashMap<>();     // [1, C, C]
     private final Map<String, long[]> pictureFeatureShape = new LinkedHashMap<>();
     private final boolean seedOwnedOnly;
+    private final WindowProgress progress;
+
+    /**
+     * Told when a pass over the windows begins ({@code done = 0}) and after each window; {@code phase} names the pass
+     * ({@link #PASS_1} ...).
+     */
+    interface WindowProgress {
+        void windowsDone(String phase, int done, int total);
+    }
+
+    static final String CONTENT_TARGETS = "content targets", STYLE_TARGETS = "style Gram matrices",
+            PASS_1 = "pass 1 of 2 (losses)", PASS_2 = "pass 2 of 2 (gradient)";
 
     /**
      * @param content the normalized content picture [1, 3, H, W]; the picture optimized has its size
@@ -61,7 +73,16 @@ final class TiledStyleObjective implements Objective {
     TiledStyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
                         boolean seedOwnedOnly) {
+        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, ownedSide, halo, seedOwnedOnly,
+                (phase, done, total) -> { });
+    }
+
+    /** As above, telling {@code progress} after each window (on this thread), for progress output during long steps. */
+    TiledStyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
+                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
+                        boolean seedOwnedOnly, WindowProgress progress) {
         this.net = net;
+        this.progress = progress;
         this.contentLayers = contentLayers;
         this.styleLayers = styleLayers;
         this.contentWeight = contentWeight;
@@ -111,7 +132,7 @@ final class TiledStyleObjective implements Objective {
         Map<String, INDArray> grams = new LinkedHashMap<>();
         Map<String, double[]> squaredDifferences = new LinkedHashMap<>();
         for (String layer : contentLayers.keySet()) squaredDifferences.put(layer, new double[1]);
-        forEachWindow(x, grid, layers, (tile, f) -> {
+        forEachWindow(PASS_1, x, grid, layers, (tile, f) -> {
             f.forEach((layer, feature) -> pictureShape(layer, feature.value().size(1)));
             for (String layer : contentLayers.keySet()) {
                 INDArray feature = f.get(layer).value();
@@ -184,7 +205,7 @@ final class TiledStyleObjective implements Objective {
     private void computeContentTargets(INDArray content) {
         List<String> names = new ArrayList<>(contentLayers.keySet());
         if (names.isEmpty()) return;
-        forEachWindow(content, grid, names, (tile, f) -> {
+        forEachWindow(CONTENT_TARGETS, content, grid, names, (tile, f) -> {
             for (String layer : names) {
                 INDArray feature = f.get(layer).value();
                 if (!contentTargets.containsKey(layer)) {
@@ -201,7 +222,7 @@ final class TiledStyleObjective implements Objective {
     private Map<String, INDArray> gramsOf(INDArray picture, TileGrid pictureGrid) {
         Map<String, INDArray> grams = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(styleLayers.keySet());
-        forEachWindow(picture, pictureGrid, names, (tile, f) -> addGramsOn(pictureGrid, tile, f, grams));
+        forEachWindow(STYLE_TARGETS, picture, pictureGrid, names, (tile, f) -> addGramsOn(pictureGrid, tile, f, grams));
         return grams;
     }
 
@@ -222,12 +243,15 @@ final class TiledStyleObjective implements Objective {
     }
 
     /** Runs every window of {@code picture} through the network without a tape, one memory scope per window. */
-    private void forEachWindow(INDArray picture, TileGrid on, List<String> outputs, BiConsumer<TileGrid.Tile, Map<String, Tensor>> body) {
-        for (TileGrid.Tile tile : on.tiles()) {
+    private void forEachWindow(String phase, INDArray picture, TileGrid on, List<String> outputs, BiConsumer<TileGrid.Tile, Map<String, Tensor>> body) {
+        List<TileGrid.Tile> tiles = on.tiles();
+        progress.windowsDone(phase, 0, tiles.size());
+        for (int k = 0; k < tiles.size(); k++) {
             try (GradMode.Scope ignored = GradMode.noGrad(); MemoryScope scope = MemoryScope.open(SCOPE)) {
-                INDArray window = copyWindow(picture, on, tile);
-                body.accept(tile, net.forward(Tensor.constant(window), outputs));
+                INDArray window = copyWindow(picture, on, tiles.get(k));
+                body.accept(tiles.get(k), net.forward(Tensor.constant(window), outputs));
             }
+            progress.windowsDone(phase, k + 1, tiles.size());
         }
     }
 
@@ -236,11 +260,14 @@ final class TiledStyleObjective implements Objective {
     }
 
     private void forEachWindowWithTape(INDArray picture, WindowPass body) {
-        for (TileGrid.Tile tile : grid.tiles()) {
+        List<TileGrid.Tile> tiles = grid.tiles();
+        progress.windowsDone(PASS_2, 0, tiles.size());
+        for (int k = 0; k < tiles.size(); k++) {
             try (MemoryScope scope = MemoryScope.open(SCOPE)) {
-                Tensor image = Tensor.parameter(copyWindow(picture, grid, tile));
-                body.accept(tile, image, net.forward(image, layers));
+                Tensor image = Tensor.parameter(copyWindow(picture, grid, tiles.get(k)));
+                body.accept(tiles.get(k), image, net.forward(image, layers));
             }
+            progress.windowsDone(PASS_2, k + 1, tiles.size());
         }
     }
 

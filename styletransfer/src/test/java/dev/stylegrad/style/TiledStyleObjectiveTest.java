@@ -130,4 +130,22 @@ class TiledStyleObjectiveTest {
         Comparison c = compareAlongAdam(net, tiled(net, 80, false), 1, 0.003);
         assertThat(c.worstGradient()).as("seeding the whole window: %s", c).isGreaterThan(1e-4);
     }
+
+    @Test
+    void everyPassReportsItsWindowsInOrder() {
+        List<String> calls = new java.util.ArrayList<>();
+        TiledStyleObjective t = new TiledStyleObjective(net, content, List.of(style), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, TILE, 80, true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total));
+        int styleWindows = TileGrid.of(200, 152, TILE, 80, 16).tiles().size();
+        List<String> expected = new java.util.ArrayList<>();
+        for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.CONTENT_TARGETS + " " + k + "/12");
+        for (int k = 0; k <= styleWindows; k++) expected.add(TiledStyleObjective.STYLE_TARGETS + " " + k + "/" + styleWindows);
+        assertThat(calls).containsExactlyElementsOf(expected);
+        calls.clear();
+        t.evaluate(content.dup(), content.ulike());
+        expected.clear();
+        for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.PASS_1 + " " + k + "/12");
+        for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.PASS_2 + " " + k + "/12");
+        assertThat(calls).containsExactlyElementsOf(expected);
+    }
 }

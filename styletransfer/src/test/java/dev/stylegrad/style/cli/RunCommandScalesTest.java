@@ -185,6 +185,24 @@ class RunCommandScalesTest {
         assertThat(CheckpointStore.read(ckpt).completedSteps()).isEqualTo(9);
     }
 
+    /** The schedule a parsed command line runs (its scales' sides and steps), after the defaults are applied. */
+    static List<int[]> schedule(String... extra) {
+        RunCommand command = new RunCommand();
+        new picocli.CommandLine(command).parseArgs(args(extra).subList(1, args(extra).size()).toArray(new String[0]));
+        command.checkSchedule();
+        return List.of(command.sides(), command.steps);
+    }
+
+    @Test
+    void withNoScaleOrStepCountTheDefaultScheduleRunsAndAnyOfThemKeepsOneScale() {
+        assertThat(schedule("--out", "o.png")).containsExactly(new int[] {256, 512}, new int[] {400, 200});
+        assertThat(schedule("--size", "512")).containsExactly(new int[] {512}, new int[] {500});
+        assertThat(schedule("--steps", "500")).containsExactly(new int[] {512}, new int[] {500});
+        assertThat(schedule("--size", "300", "--steps", "20")).containsExactly(new int[] {300}, new int[] {20});
+        assertThat(schedule("--scales", "512")).containsExactly(new int[] {512}, new int[] {500});
+        assertThat(schedule("--scales", "128,256", "--steps", "5,6")).containsExactly(new int[] {128, 256}, new int[] {5, 6});
+    }
+
     @Test
     void badSchedulesAreUsageErrors() {
         Path out = dir.resolve("o.png");
