@@ -25,18 +25,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * call), by im2col + GEMM, and by libnd4j on NHWC; input gradient by our cached oneDNN backward-data primitive (the
  * library's way), by libnd4j's transposed convolution and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
  * ({@link VggShapes.Conv#flops}), the same for the input gradient. conv3_2..3_4, conv4_2..4_4 and conv5_2..5_4 repeat
- * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1). {@code forwardWinograd} and
- * {@code inputGradWinograd} run Winograd F(2×2, 3×3) ({@link Kernels#conv2dWinograd}); their GFLOP/s-equivalent
- * uses the direct convolution's flops.
+ * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1). (A Java Winograd F(2×2, 3×3) variant was
+ * measured here until issue 14 and removed: RESULTS.md keeps its rows.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-// Winograd off in Kernels.conv2d so that the cached oneDNN methods measure the direct path; the *Winograd
-// methods call it explicitly.
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dstylegrad.winograd=false"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 public class ConvBenchmark {
     @Param({"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3", "conv3_4",
         "conv4_1", "conv4_2", "conv4_3", "conv4_4", "conv5_1", "conv5_2", "conv5_3", "conv5_4"})
@@ -93,20 +90,6 @@ public class ConvBenchmark {
     public INDArray forwardNhwc() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
             return ConvKernels.forwardNhwc(inputNhwc, weightHwio, bias);
-        }
-    }
-
-    @Benchmark
-    public INDArray forwardWinograd() {
-        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
-            return Kernels.conv2dWinograd(input, weight, bias);
-        }
-    }
-
-    @Benchmark
-    public INDArray inputGradWinograd() {
-        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
-            return Kernels.conv2dInputGradientWinograd(gradOut, weight);
         }
     }
 

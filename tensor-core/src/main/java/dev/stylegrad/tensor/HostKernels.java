@@ -40,7 +40,7 @@ final class HostKernels {
      * and NIO buffers are int-indexed (arrays beyond 2^31 elements would not fit). Unsafe is null if the JDK hides
      * it; supports() is then false and callers keep libnd4j's ops.
      */
-    static final sun.misc.Unsafe U = unsafe(); // package-private: Winograd3x3's transforms use the same access
+    private static final sun.misc.Unsafe U = unsafe();
     private static final long F = 4, D = 8; // element sizes in bytes
 
     /** Arrays below this many elements run on the calling thread: handing work to the pool costs more than it saves. */

@@ -29,7 +29,6 @@ public final class Kernels {
     /** {@code out = conv2d(input, weight) + bias}; bias may be null. Shapes [N,C,H,W] * [O,C,kH,kW] -> [N,O,oH,oW]. */
     public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         checkConv("conv2d", input, weight, bias);
-        if (useWinograd(input, weight, spec)) return Winograd3x3.conv2d(input, weight, bias);
         if (OneDnnConvolution.supports(input, weight, bias)) {
             INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
             if (out != null) return out;
@@ -43,7 +42,7 @@ public final class Kernels {
      */
     public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
         checkConv("conv2d", input, weight, bias);
-        if (!useWinograd(input, weight, spec) && OneDnnConvolution.supports(input, weight, bias)) {
+        if (OneDnnConvolution.supports(input, weight, bias)) {
             INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
             if (out != null) return out;
         }
@@ -102,9 +101,6 @@ public final class Kernels {
             throw new IllegalArgumentException("conv2d input gradient: gradOut " + Shapes.format(gradOut.shape()) + " and input "
                     + Shapes.format(inputShape) + " do not match weight " + Shapes.format(weight.shape()));
         }
-        if (inputShape[2] == gradOut.size(2) && inputShape[3] == gradOut.size(3) && useWinograd(gradOut, weight, spec)) {
-            return Winograd3x3.inputGradient(gradOut, weight);
-        }
         if (OneDnnConvolution.supports(gradOut, weight, null)) {
             INDArray gradIn = OneDnnConvolution.inputGradient(gradOut, weight, inputShape, spec);
             if (gradIn != null) return gradIn;
@@ -130,45 +126,6 @@ public final class Kernels {
                 .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW))
                 .build());
         return out;
-    }
-
-    /*
-     * Winograd F(2x2, 3x3) for VGG's 3x3/s1/p1 convolutions on the CPU backend (Winograd3x3): 2.25x fewer multiplies
-     * than oneDNN's direct convolution, which already runs near GEMM peak. Its transforms cost O((C + O)·H·W), the GEMMs
-     * O(C·O·H·W), and small images make small GEMMs, so it only wins on wide layers with enough pixels. Measured
-     * (direct vs Winograd interleaved, 2 cores, quiet machine, forward / input gradient): 1.1-1.3x at conv4_2 (512->512,
-     * 32x32) and 1.3-1.7x at 64x64; 0.97-1.05x at conv3_2 (256->256, 64x64); 0.5-0.8x at every layer with fewer
-     * channels or at 16x16 (conv5_1 for a 256² image). Hence the thresholds below. Off unless -Dstylegrad.winograd=true
-     * (see Winograd3x3.enabled for why).
-     */
-    static final int WINOGRAD_MIN_CHANNELS = 512;
-    static final long WINOGRAD_MIN_PIXELS = 32 * 32;
-
-    private static boolean useWinograd(INDArray input, INDArray weight, Conv2dSpec spec) {
-        return Math.min(weight.size(0), weight.size(1)) >= WINOGRAD_MIN_CHANNELS
-                && input.size(2) * input.size(3) >= WINOGRAD_MIN_PIXELS
-                && Winograd3x3.enabled() && Winograd3x3.supports(input, weight, spec);
-    }
-
-    /**
-     * {@link #conv2d} of a 3x3/stride-1/pad-1 convolution by Winograd F(2x2, 3x3) whatever the channel counts, for
-     * benchmarks and A/B checks; {@link #conv2d} picks it by itself where it pays. Needs the CPU backend and dense
-     * c-order float32/float64 arrays.
-     */
-    public static INDArray conv2dWinograd(INDArray input, INDArray weight, INDArray bias) {
-        checkConv("conv2d (Winograd)", input, weight, bias);
-        Shapes.require(Winograd3x3.supports(input, weight, Conv2dSpec.SAME_3X3), "conv2d (Winograd)",
-                "needs 3x3 weights and dense c-order float32/float64 arrays on the CPU backend");
-        return Winograd3x3.conv2d(input, weight, bias);
-    }
-
-    /** {@link #conv2dInputGradient} by Winograd F(2x2, 3x3), as {@link #conv2dWinograd}. */
-    public static INDArray conv2dInputGradientWinograd(INDArray gradOut, INDArray weight) {
-        Shapes.requireSameDType("conv2d input gradient (Winograd)", "gradOut", gradOut, "weight", weight);
-        Shapes.require(gradOut.rank() == 4 && gradOut.size(1) == weight.size(0)
-                        && Winograd3x3.supports(gradOut, weight, Conv2dSpec.SAME_3X3), "conv2d input gradient (Winograd)",
-                "needs gradOut [N, O, H, W] for weights [O, C, 3, 3] and dense c-order float32/float64 arrays on the CPU backend");
-        return Winograd3x3.inputGradient(gradOut, weight);
     }
 
     /** Gradient of {@link #conv2d} with respect to its weights, given its input and the gradient of its output. */
