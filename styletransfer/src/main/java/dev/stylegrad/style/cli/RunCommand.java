@@ -381,7 +381,7 @@ final class RunCommand implements Callable<Integer> {
             steps = DEFAULT_STEPS.clone();
             defaultSchedule = true;
         }
-        if (scales != null && cl.getParseResult() != null && cl.getParseResult().hasMatchedOption("--size")) {
+        if (scales != null && parsed != null && parsed.hasMatchedOption("--size")) {
             throw new picocli.CommandLine.ParameterException(cl, "give either --size (one scale) or --scales (several), not both");
         }
         int[] sides = sides();
