@@ -244,13 +244,20 @@ final class TiledStyleObjective implements Objective {
 
     /** Runs every window of {@code picture} through the network without a tape, one memory scope per window. */
     private void forEachWindow(String phase, INDArray picture, TileGrid on, List<String> outputs, BiConsumer<TileGrid.Tile, Map<String, Tensor>> body) {
+        eachTile(phase, on, tile -> {
+            try (GradMode.Scope ignored = GradMode.noGrad(); MemoryScope scope = MemoryScope.open(SCOPE)) {
+                INDArray window = copyWindow(picture, on, tile);
+                body.accept(tile, net.forward(Tensor.constant(window), outputs));
+            }
+        });
+    }
+
+    /** Runs {@code body} on each tile of {@code on} in order, telling {@link #progress} as the pass begins and after each. */
+    private void eachTile(String phase, TileGrid on, java.util.function.Consumer<TileGrid.Tile> body) {
         List<TileGrid.Tile> tiles = on.tiles();
         progress.windowsDone(phase, 0, tiles.size());
         for (int k = 0; k < tiles.size(); k++) {
-            try (GradMode.Scope ignored = GradMode.noGrad(); MemoryScope scope = MemoryScope.open(SCOPE)) {
-                INDArray window = copyWindow(picture, on, tiles.get(k));
-                body.accept(tiles.get(k), net.forward(Tensor.constant(window), outputs));
-            }
+            body.accept(tiles.get(k));
             progress.windowsDone(phase, k + 1, tiles.size());
         }
     }
@@ -260,15 +267,12 @@ final class TiledStyleObjective implements Objective {
     }
 
     private void forEachWindowWithTape(INDArray picture, WindowPass body) {
-        List<TileGrid.Tile> tiles = grid.tiles();
-        progress.windowsDone(PASS_2, 0, tiles.size());
-        for (int k = 0; k < tiles.size(); k++) {
+        eachTile(PASS_2, grid, tile -> {
             try (MemoryScope scope = MemoryScope.open(SCOPE)) {
-                Tensor image = Tensor.parameter(copyWindow(picture, grid, tiles.get(k)));
-                body.accept(tiles.get(k), image, net.forward(image, layers));
+                Tensor image = Tensor.parameter(copyWindow(picture, grid, tile));
+                body.accept(tile, image, net.forward(image, layers));
             }
-            progress.windowsDone(PASS_2, k + 1, tiles.size());
-        }
+        });
     }
 
     private static INDArray copyWindow(INDArray picture, TileGrid on, TileGrid.Tile tile) {
