@@ -28,7 +28,21 @@ public final class Kernels {
 
     /** {@code out = conv2d(input, weight) + bias}; bias may be null. Shapes [N,C,H,W] * [O,C,kH,kW] -> [N,O,oH,oW]. */
     public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
+        return conv2d(input, weight, bias, spec, Precision.FP32);
+    }
+
+    /**
+     * {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec)} with the products in {@code precision} (see
+     * {@link Precision}: BF16 needs float32 arrays and a CPU with bfloat16 instructions).
+     *
+     * @throws UnsupportedOperationException if BF16 cannot run here, or oneDNN has no bfloat16 kernel for this shape
+     */
+    public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, Precision precision) {
         checkConv("conv2d", input, weight, bias);
+        if (precision == Precision.BF16) {
+            return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, false,
+                    convOutShape(input, weight, spec), true), "conv2d", input, weight);
+        }
         if (OneDnnConvolution.supports(input, weight, bias)) {
             INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
             if (out != null) return out;
@@ -41,7 +55,16 @@ public final class Kernels {
      * applied in place on the convolution's output. Same values as {@code reluInPlace(conv2d(...))}.
      */
     public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
+        return conv2dRelu(input, weight, bias, spec, Precision.FP32);
+    }
+
+    /** {@link #conv2dRelu(INDArray, INDArray, INDArray, Conv2dSpec)} with the products in {@code precision}, as {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}. */
+    public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, Precision precision) {
         checkConv("conv2d", input, weight, bias);
+        if (precision == Precision.BF16) {
+            return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, true,
+                    convOutShape(input, weight, spec), true), "conv2d", input, weight);
+        }
         if (OneDnnConvolution.supports(input, weight, bias)) {
             INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
             if (out != null) return out;
@@ -66,9 +89,37 @@ public final class Kernels {
      * For memory bounds that hold on every CPU.
      */
     public static long conv2dScratchBytes(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient) {
-        if (OneDnn.UNAVAILABLE != null) return 0;
+        return conv2dScratchBytes(inputShape, weightShape, spec, inputGradient, Precision.FP32);
+    }
+
+    /** {@link #conv2dScratchBytes(long[], long[], Conv2dSpec, boolean)} of a call in {@code precision} (0 where it cannot run). */
+    public static long conv2dScratchBytes(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient, Precision precision) {
+        if (OneDnn.UNAVAILABLE != null || precision.unavailableReason() != null) return 0;
         long[] outShape = {inputShape[0], weightShape[0], spec.outH(inputShape[2], weightShape[2]), spec.outW(inputShape[3], weightShape[3])};
-        return OneDnnConvolution.scratchBytes(inputGradient, inputShape, weightShape, spec, outShape);
+        return OneDnnConvolution.scratchBytes(inputGradient, inputShape, weightShape, spec, outShape, precision == Precision.BF16);
+    }
+
+    /**
+     * The input, once BF16 is known to run here on these arrays: float32, dense c-order (bias too).
+     *
+     * @throws UnsupportedOperationException if this process cannot run bfloat16 kernels
+     * @throws IllegalArgumentException if an array is not float32 or not dense
+     */
+    private static INDArray checkBf16(String op, INDArray input, INDArray weight, INDArray bias) {
+        Precision.BF16.requireAvailable();
+        if (!OneDnn.supportsFloat32(input, weight, bias)) {
+            throw new IllegalArgumentException(op + " in bf16 precision: needs dense float32 arrays, got " + input.dataType() + " "
+                    + Shapes.format(input.shape()) + " and " + weight.dataType() + " " + Shapes.format(weight.shape())
+                    + " (convert them, or use fp32)");
+        }
+        return input;
+    }
+
+    /** A bfloat16 kernel's result, or the error saying oneDNN had none for these shapes (never a float32 fallback). */
+    private static INDArray bf16Result(INDArray result, String op, INDArray a, INDArray b) {
+        if (result != null) return result;
+        throw new UnsupportedOperationException(op + " in bf16 precision: oneDNN has no bfloat16 kernel for "
+                + Shapes.format(a.shape()) + " and " + Shapes.format(b.shape()) + " on this CPU (use fp32)");
     }
 
     /**
@@ -95,11 +146,24 @@ public final class Kernels {
      * convolution cannot reach.
      */
     public static INDArray conv2dInputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
+        return conv2dInputGradient(gradOut, weight, inputShape, spec, Precision.FP32);
+    }
+
+    /**
+     * {@link #conv2dInputGradient(INDArray, INDArray, long[], Conv2dSpec)} with the products in {@code precision}, as
+     * {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}: in BF16 the output gradient and the
+     * weights are read as bfloat16, the result is float32.
+     */
+    public static INDArray conv2dInputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec, Precision precision) {
         Shapes.requireRank("conv2d input gradient", "gradOut", gradOut, 4);
         Shapes.requireSameDType("conv2d input gradient", "gradOut", gradOut, "weight", weight);
         if (gradOut.size(1) != weight.size(0) || inputShape.length != 4 || inputShape[1] != weight.size(1)) {
             throw new IllegalArgumentException("conv2d input gradient: gradOut " + Shapes.format(gradOut.shape()) + " and input "
                     + Shapes.format(inputShape) + " do not match weight " + Shapes.format(weight.shape()));
+        }
+        if (precision == Precision.BF16) {
+            return bf16Result(OneDnnConvolution.inputGradient(checkBf16("conv2d input gradient", gradOut, weight, null), weight,
+                    inputShape, spec, true), "conv2d input gradient", gradOut, weight);
         }
         if (OneDnnConvolution.supports(gradOut, weight, null)) {
             INDArray gradIn = OneDnnConvolution.inputGradient(gradOut, weight, inputShape, spec);
@@ -399,20 +463,30 @@ public final class Kernels {
      * general GEMM is memory-bound with only C = 64–512 for the inner dimension.
      */
     public static INDArray mixChannels(INDArray mix, INDArray features) {
+        return mixChannels(mix, features, Precision.FP32);
+    }
+
+    /** {@link #mixChannels(INDArray, INDArray)} with the products in {@code precision}, as {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}. */
+    public static INDArray mixChannels(INDArray mix, INDArray features, Precision precision) {
         Shapes.requireRank("mix channels", "features [N, C, H, W]", features, 4);
         Shapes.requireRank("mix channels", "mix [N, O, C]", mix, 3);
         Shapes.requireSameDType("mix channels", "mix", mix, "features", features);
         long n = features.size(0), c = features.size(1), h = features.size(2), w = features.size(3), o = mix.size(1);
         Shapes.require(mix.size(0) == n && mix.size(2) == c, "mix channels", "mix " + Shapes.format(mix.shape())
                 + " does not fit features " + Shapes.format(features.shape()) + ": expected [" + n + ", O, " + c + "]");
+        boolean bf16 = precision == Precision.BF16;
+        if (bf16) checkBf16("mix channels", features, mix, null);
         if (n == 1 && OneDnnConvolution.supports(features, mix, null)) {
             INDArray kernel = mix.reshape('c', o, c, 1, 1);
             INDArray out = h * w <= MIX_CHUNK_POSITIONS
-                    ? OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w})
-                    : mixChannelsInChunks(kernel, features, MIX_CHUNK_POSITIONS);
+                    ? OneDnnConvolution.forward(features, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, h, w}, bf16)
+                    : mixChannelsInChunks(kernel, features, MIX_CHUNK_POSITIONS, bf16);
             if (out != null) return out;
         }
-        INDArray out = matmul(mix, features.reshape('c', n, c, h * w), false, false);
+        INDArray out = bf16
+                ? bf16Result(OneDnnMatmul.multiply(mix, false, features.reshape('c', n, c, h * w), false, new long[] {n, o, h * w}, true),
+                        "mix channels", mix, features)
+                : matmul(mix, features.reshape('c', n, c, h * w), false, false);
         return out.reshape('c', n, o, h, w);
     }
 
@@ -430,6 +504,10 @@ public final class Kernels {
      * [1, C, 1, len]); null if oneDNN has no kernel for a chunk.
      */
     static INDArray mixChannelsInChunks(INDArray kernel, INDArray features, int chunk) {
+        return mixChannelsInChunks(kernel, features, chunk, false);
+    }
+
+    static INDArray mixChannelsInChunks(INDArray kernel, INDArray features, int chunk, boolean bf16) {
         long c = features.size(1), h = features.size(2), w = features.size(3), o = kernel.size(0), positions = h * w;
         INDArray flat = features.reshape('c', 1, c, positions);
         INDArray out = MemoryScope.allocate(features.dataType(), 1, o, h, w);
@@ -439,7 +517,7 @@ public final class Kernels {
             INDArrayIndex[] part = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(start, start + len)};
             INDArray row = MemoryScope.allocate(features.dataType(), 1, c, 1, len);
             row.reshape('c', 1, c, len).assign(flat.get(part));
-            INDArray mixed = OneDnnConvolution.forward(row, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, 1, len});
+            INDArray mixed = OneDnnConvolution.forward(row, kernel, null, Conv2dSpec.of(1, 0, 1), false, new long[] {1, o, 1, len}, bf16);
             MemoryScope.release(row);
             if (mixed == null) {
                 MemoryScope.release(out);
@@ -461,8 +539,21 @@ public final class Kernels {
     static final int SYRK_MIN_CHANNELS = 256;
 
     public static INDArray gram(INDArray features) {
+        return gram(features, Precision.FP32);
+    }
+
+    /**
+     * {@link #gram(INDArray)} with the products in {@code precision}: in BF16 the features are rounded to bfloat16 once
+     * and oneDNN's matmul sums their products in float32, as {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}.
+     */
+    public static INDArray gram(INDArray features, Precision precision) {
         Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
         DType dtype = DType.of("gram", "features", features);
+        if (precision == Precision.BF16) {
+            checkBf16("gram", features, features, null);
+            long[] outShape = {features.size(0), features.size(1), features.size(1)};
+            return bf16Result(OneDnnMatmul.multiply(features, false, features, true, outShape, true), "gram", features, features);
+        }
         if (OneDnnMatmul.supports(features, features) && !"syrk".equals(System.getProperty("stylegrad.gram"))) {
             return matmul(features, features, false, true);
         }

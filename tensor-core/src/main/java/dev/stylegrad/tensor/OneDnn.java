@@ -84,6 +84,30 @@ final class OneDnn {
         return "isa-0x" + Integer.toHexString(isa);
     }
 
+    /**
+     * Null if oneDNN runs bfloat16 products natively here, else why not (one sentence). Natively means the dispatched
+     * instruction set has bfloat16 dot products (avx512_core_bf16, or AMX); oneDNN's emulation of them on plain
+     * AVX-512 is slower than float32, so it does not count.
+     */
+    static String bf16UnavailableReason() {
+        return Bf16.REASON;
+    }
+
+    private static final class Bf16 {
+        static final String REASON = probe();
+
+        private static String probe() {
+            if (UNAVAILABLE != null) return "bf16 precision needs oneDNN's CPU kernels, which are not in use here (" + UNAVAILABLE + ")";
+            int isa = dnnl_get_effective_cpu_isa();
+            if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16) {
+                String capped = System.getenv("DNNL_MAX_CPU_ISA");
+                return "bf16 precision needs a CPU with bfloat16 instructions (avx512_bf16 or amx_bf16 in lscpu), and oneDNN "
+                        + "dispatches to " + effectiveIsa() + " here" + (capped == null ? "" : " (capped by DNNL_MAX_CPU_ISA=" + capped + ")");
+            }
+            return null;
+        }
+    }
+
     static dnnl_engine engine() {
         return ENGINE;
     }
@@ -118,9 +142,14 @@ final class OneDnn {
         }
 
         dnnl_memory scratch(dnnl_memory_desc_t desc, long bytes) {
+            return create(desc, new Pointer(scratchArray(bytes).data().addressPointer()));
+        }
+
+        /** A scratch array of at least {@code bytes}, from the current scope and given back with the others. */
+        INDArray scratchArray(long bytes) {
             INDArray s = MemoryScope.allocate(DataType.FLOAT, (bytes + 3) / 4);
             scratch.add(s);
-            return create(desc, new Pointer(s.data().addressPointer()));
+            return s;
         }
 
         dnnl_memory reorder(dnnl_stream stream, Kernel reorder, dnnl_memory from, dnnl_memory_desc_t toDesc, long bytes) {
@@ -170,8 +199,13 @@ final class OneDnn {
     }
 
     static dnnl_memory_desc_t desc(long[] dims, int tag) {
+        return desc(dims, dnnl_f32, tag);
+    }
+
+    /** A description of {@code dims} of oneDNN data type {@code type} ({@code dnnl_f32}, {@code dnnl_bf16}) in layout {@code tag}. */
+    static dnnl_memory_desc_t desc(long[] dims, int type, int tag) {
         dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dnnl_f32, tag), "describing a " + dims.length + "-d array");
+        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, type, tag), "describing a " + dims.length + "-d array");
         return d;
     }
 

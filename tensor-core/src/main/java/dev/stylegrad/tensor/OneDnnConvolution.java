@@ -55,8 +55,11 @@ final class OneDnnConvolution {
 
     private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT }
 
-    /** Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not. */
-    private record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias) {}
+    /**
+     * Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not,
+     * and whether its operands are read as bfloat16.
+     */
+    private record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias, boolean bf16) {}
 
     /** Null if this path is usable in this JVM, else why not. */
     static String unavailableReason() {
@@ -76,17 +79,29 @@ final class OneDnnConvolution {
 
     /**
      * conv2d(input, weight) + bias, ReLU'd if asked, into a new array of {@code outShape} from the current scope; null
-     * if oneDNN has no kernel for this shape (the caller then takes libnd4j's path).
+     * if oneDNN has no kernel for this shape (the caller then takes libnd4j's path). With {@code bf16} the input and
+     * weight are read as bfloat16 (rounded to nearest even), the sums and the result are float32.
      */
-    static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape) {
-        Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape);
+    static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape, boolean bf16) {
+        Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape, bf16);
         return plan == null ? null : plan.run(input, weight, bias, outShape);
     }
 
-    /** Gradient of the convolution's input given its output's, into a new array of {@code inputShape}; null as {@link #forward}. */
-    static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
-        Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape());
+    static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape) {
+        return forward(input, weight, bias, spec, relu, outShape, false);
+    }
+
+    /**
+     * Gradient of the convolution's input given its output's, into a new array of {@code inputShape}; null as
+     * {@link #forward}. With {@code bf16} the output gradient and weight are read as bfloat16, the result is float32.
+     */
+    static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec, boolean bf16) {
+        Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape(), bf16);
         return plan == null ? null : plan.run(gradOut, weight, null, inputShape);
+    }
+
+    static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
+        return inputGradient(gradOut, weight, inputShape, spec, false);
     }
 
     /**
@@ -105,8 +120,8 @@ final class OneDnnConvolution {
      * blocks of 8 on AVX2 and 16 on AVX-512) and the kernel's scratchpad, as oneDNN reports them; 0 if oneDNN cannot
      * run this shape.
      */
-    static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape) {
-        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape);
+    static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape, boolean bf16) {
+        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, bf16);
         if (p == null) return 0;
         long floats = 0;
         if (p.fromReorder != null) floats += (p.fromInnerBytes + 3) / 4 + pad(p.fromReorder);
@@ -127,8 +142,8 @@ final class OneDnnConvolution {
     private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
 
     /** The cached plan for these shapes, built on first use; null if oneDNN cannot build one (remembered, logged once). */
-    private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out) {
-        PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias);
+    private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out, boolean bf16) {
+        PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias, bf16);
         Plan plan = PLANS.get(key);
         if (plan != null || UNBUILDABLE.contains(key)) return plan;
         try {
@@ -182,14 +197,22 @@ final class OneDnnConvolution {
             long[] padR = {
                 (dst[2] - 1) * k.spec.strideH() + (k.kh - 1) * k.spec.dilationH() + 1 - k.h - k.spec.padH(),
                 (dst[3] - 1) * k.spec.strideW() + (k.kw - 1) * k.spec.dilationW() + 1 - k.w - k.spec.padW()};
-            dnnl_memory_desc_t srcAny = desc(src, dnnl_format_tag_any), weiAny = desc(wei, dnnl_format_tag_any);
-            dnnl_memory_desc_t dstAny = desc(dst, dnnl_format_tag_any);
+            // What the kernel reads is bfloat16 in bf16 plans; what it writes (and the bias) always float32.
+            int read = k.bf16 ? dnnl_bf16 : dnnl_f32;
+            boolean grad = kind == Kind.INPUT_GRADIENT;
+            dnnl_memory_desc_t srcAny = desc(src, grad ? dnnl_f32 : read, dnnl_format_tag_any);
+            dnnl_memory_desc_t weiAny = desc(wei, read, dnnl_format_tag_any);
+            dnnl_memory_desc_t dstAny = desc(dst, grad ? read : dnnl_f32, dnnl_format_tag_any);
             dnnl_memory_desc_t biasDesc = k.bias ? desc(new long[] {k.o}, dnnl_x) : null;
 
+            // The input gradient's kernel is chosen with a forward one as its hint: one reading what a forward
+            // convolution at this precision reads.
+            dnnl_memory_desc_t hintSrc = grad ? desc(src, read, dnnl_format_tag_any) : srcAny;
+            dnnl_memory_desc_t hintDst = grad ? desc(dst, dnnl_f32, dnnl_format_tag_any) : dstAny;
             dnnl_convolution_desc_t forwardDesc = new dnnl_convolution_desc_t();
-            int prop = kind == Kind.INPUT_GRADIENT ? dnnl_forward_training : dnnl_forward_inference;
-            check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, srcAny, weiAny,
-                    biasDesc, dstAny, strides, dilates, padL, padR), "describing the convolution");
+            int prop = grad ? dnnl_forward_training : dnnl_forward_inference;
+            check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, hintSrc, weiAny,
+                    biasDesc, hintDst, strides, dilates, padL, padR), "describing the convolution");
             dnnl_primitive_attr attr = OneDnn.attributes();
             dnnl_post_ops postOps = new dnnl_post_ops();
             check(dnnl_post_ops_create(postOps), "creating post-ops");
@@ -201,7 +224,7 @@ final class OneDnnConvolution {
             check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(forwardDesc), attr, OneDnn.engine(), null),
                     "choosing a convolution kernel");
             dnnl_primitive_desc pd = forwardPd;
-            if (kind == Kind.INPUT_GRADIENT) {
+            if (grad) {
                 dnnl_convolution_desc_t backwardDesc = new dnnl_convolution_desc_t();
                 check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
@@ -211,7 +234,6 @@ final class OneDnnConvolution {
             }
             primitive = OneDnn.kernel(pd, "the convolution primitive");
 
-            boolean grad = kind == Kind.INPUT_GRADIENT;
             fromUser = desc(grad ? dst : src, dnnl_nchw);
             toUser = desc(grad ? src : dst, dnnl_nchw);
             weightUser = desc(wei, dnnl_oihw);
@@ -225,7 +247,7 @@ final class OneDnnConvolution {
             fromInnerBytes = dnnl_memory_desc_get_size(fromInner);
             weightInnerBytes = dnnl_memory_desc_get_size(weightInner);
             toInnerBytes = dnnl_memory_desc_get_size(toInner);
-            owned = new Object[] {forwardPd, pd, attr, postOps, forwardDesc};
+            owned = new Object[] {forwardPd, pd, attr, postOps, forwardDesc, hintSrc, hintDst};
         }
 
         /**

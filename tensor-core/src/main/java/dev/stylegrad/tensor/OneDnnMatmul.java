@@ -8,7 +8,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,8 +34,8 @@ final class OneDnnMatmul {
     private static final Map<Key, Plan> PLANS = new ConcurrentHashMap<>();
     private static final Set<Key> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
-    /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order). */
-    private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB) {}
+    /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order); operands read as bfloat16 or not. */
+    private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB, boolean bf16) {}
 
     private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
 
@@ -50,13 +52,19 @@ final class OneDnnMatmul {
 
     /**
      * {@code op(a)·op(b)} into a new array of {@code outShape} from the current scope; shapes already checked. Null if
-     * oneDNN cannot build a kernel for these shapes (remembered, logged once; the caller takes libnd4j's path).
+     * oneDNN cannot build a kernel for these shapes (remembered, logged once; the caller takes libnd4j's path). With
+     * {@code bf16} both operands are rounded to bfloat16 first (one copy each, one if {@code a} and {@code b} are the
+     * same array, as in a Gram matrix), the sums and the result are float32.
      */
     static INDArray multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB, long[] outShape) {
+        return multiply(a, transposeA, b, transposeB, outShape, false);
+    }
+
+    static INDArray multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB, long[] outShape, boolean bf16) {
         int r = a.rank();
         long m = outShape[r - 2], n = outShape[r - 1];
         long k = transposeA ? a.size(r - 2) : a.size(r - 1);
-        Key key = new Key(r, r == 3 ? a.size(0) : 1, m, k, n, transposeA, transposeB);
+        Key key = new Key(r, r == 3 ? a.size(0) : 1, m, k, n, transposeA, transposeB, bf16);
         Plan plan = PLANS.get(key);
         if (plan == null) {
             if (UNBUILDABLE.contains(key)) return null;
@@ -74,8 +82,19 @@ final class OneDnnMatmul {
         }
         INDArray out = MemoryScope.allocate(DataType.FLOAT, outShape);
         try (OneDnn.Memories mem = new OneDnn.Memories()) {
-            OneDnn.execute(OneDnn.stream(), plan.primitive, DNNL_ARG_SRC, mem.wrap(plan.a, a), DNNL_ARG_WEIGHTS,
-                    mem.wrap(plan.b, b), DNNL_ARG_DST, mem.wrap(plan.out, out));
+            dnnl_stream stream = OneDnn.stream();
+            dnnl_memory aMem, bMem;
+            if (!bf16) {
+                aMem = mem.wrap(plan.a, a);
+                bMem = mem.wrap(plan.b, b);
+            } else {
+                // Each buffer rounded as a flat vector, so the operand descriptions' strides (transposes) still apply.
+                INDArray roundedA = plan.round(mem, stream, a, plan.roundA, plan.flatA, plan.flatA16);
+                INDArray roundedB = b == a ? roundedA : plan.round(mem, stream, b, plan.roundB, plan.flatB, plan.flatB16);
+                aMem = mem.wrap(plan.a, roundedA);
+                bMem = mem.wrap(plan.b, roundedB);
+            }
+            OneDnn.execute(stream, plan.primitive, DNNL_ARG_SRC, aMem, DNNL_ARG_WEIGHTS, bMem, DNNL_ARG_DST, mem.wrap(plan.out, out));
         }
         CALLS.increment();
         return out;
@@ -95,12 +114,28 @@ final class OneDnnMatmul {
     private static final class Plan {
         final dnnl_memory_desc_t a, b, out;
         final OneDnn.Kernel primitive;
+        // bf16 plans only: each operand's buffer as a flat float32 vector, and its rounding into the bfloat16 operand
+        final dnnl_memory_desc_t flatA, flatB, flatA16, flatB16;
+        final OneDnn.Kernel roundA, roundB;
         @SuppressWarnings("unused") private final Object[] owned; // keeps the descriptors the memory descs live in
 
         Plan(Key key) {
-            a = operand(key, key.m, key.k, key.transposeA);
-            b = operand(key, key.k, key.n, key.transposeB);
-            out = operand(key, key.m, key.n, false);
+            int type = key.bf16 ? dnnl_bf16 : dnnl_f32;
+            a = operand(key, key.m, key.k, key.transposeA, type);
+            b = operand(key, key.k, key.n, key.transposeB, type);
+            out = operand(key, key.m, key.n, false, dnnl_f32);
+            if (key.bf16) {
+                long lengthA = key.batch * key.m * key.k, lengthB = key.batch * key.k * key.n;
+                flatA = OneDnn.desc(new long[] {lengthA}, dnnl_x);
+                flatB = OneDnn.desc(new long[] {lengthB}, dnnl_x);
+                flatA16 = OneDnn.desc(new long[] {lengthA}, dnnl_bf16, dnnl_x);
+                flatB16 = OneDnn.desc(new long[] {lengthB}, dnnl_bf16, dnnl_x);
+                roundA = OneDnn.reorderOrNull(flatA, flatA16);
+                roundB = OneDnn.reorderOrNull(flatB, flatB16);
+            } else {
+                flatA = flatB = flatA16 = flatB16 = null;
+                roundA = roundB = null;
+            }
             dnnl_matmul_desc_t desc = new dnnl_matmul_desc_t();
             check(dnnl_matmul_desc_init(desc, a, b, null, out), "describing a matrix product");
             dnnl_primitive_desc pd = new dnnl_primitive_desc();
@@ -110,13 +145,21 @@ final class OneDnnMatmul {
             owned = new Object[] {desc, pd};
         }
 
+        /** {@code x} rounded to bfloat16 into a scratch array of the call (2 bytes per value). */
+        INDArray round(OneDnn.Memories mem, dnnl_stream stream, INDArray x, OneDnn.Kernel rounding, dnnl_memory_desc_t flat,
+                dnnl_memory_desc_t flat16) {
+            INDArray rounded = mem.scratchArray(2 * x.length());
+            OneDnn.execute(stream, rounding, DNNL_ARG_FROM, mem.wrap(flat, x), DNNL_ARG_TO, mem.wrap(flat16, rounded));
+            return rounded;
+        }
+
         /** A rows×cols operand; transposed means it is stored cols×rows in c-order, so only its strides differ. */
-        private static dnnl_memory_desc_t operand(Key key, long rows, long cols, boolean transposed) {
+        private static dnnl_memory_desc_t operand(Key key, long rows, long cols, boolean transposed, int type) {
             long rowStride = transposed ? 1 : cols, colStride = transposed ? rows : 1;
             long[] dims = key.rank == 3 ? new long[] {key.batch, rows, cols} : new long[] {rows, cols};
             long[] strides = key.rank == 3 ? new long[] {rows * cols, rowStride, colStride} : new long[] {rowStride, colStride};
             dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-            check(dnnl_memory_desc_init_by_strides(d, dims.length, dims, dnnl_f32, strides), "describing a matrix");
+            check(dnnl_memory_desc_init_by_strides(d, dims.length, dims, type, strides), "describing a matrix");
             return d;
         }
     }
