@@ -6,6 +6,7 @@ import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Pool2dSpec;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.vgg.io.TensorInfo;
 import dev.stylegrad.vgg.io.WeightsFiles;
@@ -65,13 +66,15 @@ public final class Vgg19 {
     private final Tensor[] biases;
     private final Pooling pooling;
     private final Path source;
+    private final Precision precision;
 
-    private Vgg19(List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source) {
+    private Vgg19(List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source, Precision precision) {
         this.layers = layers;
         this.weights = weights;
         this.biases = biases;
         this.pooling = pooling;
         this.source = source;
+        this.precision = precision;
         // The network is frozen: its convolutions may keep the weights in their kernels' layouts.
         for (Tensor w : weights) Kernels.freezeConvolutionWeight(w.value());
     }
@@ -120,7 +123,7 @@ public final class Vgg19 {
                 b[layer.conv()] = Tensor.constant(reader.read(bKey));
                 inChannels = ws[0];
             }
-            return new Vgg19(prefix, w, b, pooling, file);
+            return new Vgg19(prefix, w, b, pooling, file, Precision.FP32);
         }
     }
 
@@ -134,7 +137,24 @@ public final class Vgg19 {
             w[i] = Tensor.constant(weights[i].value().castTo(type).dup('c'));
             b[i] = Tensor.constant(biases[i].value().castTo(type).dup('c'));
         }
-        return new Vgg19(layers, w, b, pooling, source);
+        return new Vgg19(layers, w, b, pooling, source, precision);
+    }
+
+    /**
+     * This network with its convolutions' products (forward and input gradient) in {@code precision}, sharing this
+     * one's weights. See {@link Precision}: BF16 rounds what the convolutions read to bfloat16 and keeps every
+     * activation and gradient float32.
+     *
+     * @throws UnsupportedOperationException if {@code precision} cannot run here, with the reason
+     */
+    public Vgg19 withPrecision(Precision precision) {
+        precision.requireAvailable();
+        return precision == this.precision ? this : new Vgg19(layers, weights, biases, pooling, source, precision);
+    }
+
+    /** What this network's convolutions multiply in (FP32 unless made by {@link #withPrecision}). */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -161,13 +181,13 @@ public final class Vgg19 {
                     && !outputs.contains(layer.name());
             Tensor previous = h;
             if (fuse) {
-                h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
+                h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, precision);
                 found.put(layers.get(++i).name(), h);
                 releaseUnlessNeeded(previous, image, outputs, found);
                 continue;
             }
             h = switch (layer.kind()) {
-                case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3);
+                case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, precision);
                 case RELU -> Ops.relu(h);
                 case POOL -> {
                     if (h.value().size(2) < 2 || h.value().size(3) < 2) {

@@ -4,6 +4,7 @@ import dev.stylegrad.autograd.Context;
 import dev.stylegrad.autograd.Function;
 import dev.stylegrad.tensor.Elementwise;
 import dev.stylegrad.tensor.Kernels;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,19 +15,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * composed {@code matmul(F, transpose(F))} would take two.
  */
 final class Gram extends Function {
+    private final Precision precision;
+
+    Gram(Precision precision) {
+        precision.requireAvailable();
+        this.precision = precision;
+    }
+
     @Override
     protected INDArray forward(Context ctx, INDArray... in) {
         Shapes.requireRank("gram", "features (NCHW)", in[0], 4);
         long[] s = in[0].shape();
         INDArray f = in[0].reshape('c', s[0], s[1], s[2] * s[3]);
         ctx.saveForBackward(f);
-        return Kernels.gram(f);
+        return Kernels.gram(f, precision);
     }
 
     @Override
     protected INDArray[] backward(Context ctx, INDArray g) {
         INDArray symmetric = Elementwise.add(g, g.permute(0, 2, 1));
-        INDArray gradF = Kernels.mixChannels(symmetric, ctx.saved(0).reshape('c', ctx.inputShape(0)));
+        INDArray gradF = Kernels.mixChannels(symmetric, ctx.saved(0).reshape('c', ctx.inputShape(0)), precision);
         MemoryScope.release(symmetric);
         return new INDArray[] {gradF};
     }

@@ -2,6 +2,7 @@ package dev.stylegrad.autograd.ops;
 
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.tensor.Shapes;
 
@@ -134,7 +135,17 @@ public final class Ops {
 
     /** 2-D convolution of NCHW input with OIHW weights; bias may be null. */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec) {
-        Conv2d op = new Conv2d(spec);
+        return conv2d(input, weight, bias, spec, Precision.FP32);
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Tensor, Tensor, Conv2dSpec)} with the forward and input-gradient products in
+     * {@code precision} (see {@link Precision}; weight and bias gradients stay float32).
+     *
+     * @throws UnsupportedOperationException if the precision cannot run here (see {@link Precision#requireAvailable})
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision precision) {
+        Conv2d op = new Conv2d(spec, precision);
         return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
     }
 
@@ -143,7 +154,12 @@ public final class Ops {
      * per call (no separate pre-activation). Bias may be null.
      */
     public static Tensor conv2dRelu(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec) {
-        Conv2dRelu op = new Conv2dRelu(spec);
+        return conv2dRelu(input, weight, bias, spec, Precision.FP32);
+    }
+
+    /** {@link #conv2dRelu(Tensor, Tensor, Tensor, Conv2dSpec)} with the products in {@code precision}, as {@link #conv2d(Tensor, Tensor, Tensor, Conv2dSpec, Precision)}. */
+    public static Tensor conv2dRelu(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision precision) {
+        Conv2dRelu op = new Conv2dRelu(spec, precision);
         return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
     }
 
@@ -157,7 +173,12 @@ public final class Ops {
 
     /** Gram matrices [N, C, C] of NCHW feature maps, not normalized. */
     public static Tensor gram(Tensor features) {
-        return new Gram().call(features);
+        return gram(features, Precision.FP32);
+    }
+
+    /** {@link #gram(Tensor)} with the products of forward and backward in {@code precision} (see {@link Precision}). */
+    public static Tensor gram(Tensor features, Precision precision) {
+        return new Gram(precision).call(features);
     }
 
     /** {@code mean((a - b)²)}, a scalar. */
