@@ -51,7 +51,7 @@ final class StyleObjective implements Objective {
             for (int k = 0; k < styles.size(); k++) {
                 Map<String, Tensor> sf = net.forward(Tensor.constant(styles.get(k)), new ArrayList<>(styleLayers.keySet()));
                 for (String layer : styleLayers.keySet()) {
-                    INDArray g = MemoryScope.keep(Ops.gram(sf.get(layer)).value()).muli(blend[k]);
+                    INDArray g = MemoryScope.keep(Ops.gram(sf.get(layer), net.precision()).value()).muli(blend[k]);
                     styleGrams.merge(layer, Tensor.constant(g), (a, b) -> Tensor.constant(a.value().addi(b.value())));
                 }
             }
@@ -75,7 +75,7 @@ final class StyleObjective implements Objective {
                 Tensor feature = f.get(e.getKey());
                 long[] s = feature.shape();
                 double norm = (double) s[1] * s[2] * s[3];
-                Tensor term = Ops.mul(Ops.mse(Ops.gram(feature), styleGrams.get(e.getKey())), e.getValue() / norm);
+                Tensor term = Ops.mul(Ops.mse(Ops.gram(feature, net.precision()), styleGrams.get(e.getKey())), e.getValue() / norm);
                 style = style == null ? term : Ops.add(style, term);
             }
             Tensor total = Ops.mul(style, styleWeight);

@@ -7,6 +7,7 @@ import dev.stylegrad.style.optim.Lbfgs;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.style.optim.Optimizer;
 import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.vgg.ImageNet;
 import dev.stylegrad.vgg.Vgg19;
 import java.io.IOException;
@@ -146,7 +147,7 @@ public final class StyleTransfer {
         if (b.network == null && scales() > 1) {
             LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
             layers.addAll(b.styleLayers.keySet());
-            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
+            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling).withPrecision(b.precision);
             loadedHere = true;
         }
         try {
@@ -317,6 +318,7 @@ public final class StyleTransfer {
             layers.addAll(b.styleLayers.keySet());
             net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
         }
+        net = net.withPrecision(b.precision);
         int tile = tileSide(net, w, h);
         Objective objective = tile == 0
                 ? new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight, b.styleWeight, b.tvWeight)
@@ -495,8 +497,20 @@ public final class StyleTransfer {
         private Map<String, Object> resumeState;
         private Integer tile;
         private java.util.function.Consumer<String> notices;
+        private Precision precision = Precision.FP32;
 
         private Builder() {}
+
+        /**
+         * What the convolutions and Gram matrices multiply in (default FP32). {@link Precision#BF16} rounds their
+         * operands to bfloat16 and sums in float32; the image, its gradient, the losses, the style targets and the
+         * optimizer state stay float32. It applies to a {@link #network} given here too. {@link #build()} refuses BF16
+         * where the CPU cannot run it.
+         */
+        public Builder precision(Precision precision) {
+            this.precision = Objects.requireNonNull(precision, "precision");
+            return this;
+        }
 
         /**
          * Computes each step in tiles whose owned regions are {@code side} pixels square (rounded up to 16; each is
@@ -685,8 +699,13 @@ public final class StyleTransfer {
             return this;
         }
 
-        /** Checks the configuration; every problem is an {@link IllegalArgumentException} saying what to change. */
+        /**
+         * Checks the configuration; every problem is an {@link IllegalArgumentException} saying what to change.
+         *
+         * @throws UnsupportedOperationException if the {@link #precision} cannot run on this CPU (the reason in one sentence)
+         */
         public StyleTransfer build() {
+            precision.requireAvailable();
             if (content == null) throw new IllegalArgumentException("no content image");
             if (styles.isEmpty()) throw new IllegalArgumentException("no style image");
             if (weights == null && network == null) throw new IllegalArgumentException("no weights file or network");

@@ -32,6 +32,8 @@ final class Cli {
         int code;
         if (e instanceof CheckpointException) {
             code = ExitCode.USAGE; // the checkpoint does not fit the command line: fix the options or the directory
+        } else if (e instanceof UnsupportedOptionException || e instanceof UnsupportedOperationException) {
+            code = ExitCode.USAGE; // an option this build or machine cannot honour (the library says so by UnsupportedOperationException)
         } else if (e instanceof BadInputException || e instanceof ImageInputException || e instanceof WeightsFormatException) {
             code = ExitCode.BAD_INPUT;
         } else if (e instanceof NoSuchFileException nsf) {

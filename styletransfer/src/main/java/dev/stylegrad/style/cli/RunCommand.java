@@ -16,6 +16,7 @@ import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.Backend;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.vgg.PublishedWeights;
 import dev.stylegrad.vgg.Vgg19;
 import dev.stylegrad.vgg.WeightsDownloader;
@@ -152,6 +153,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto", description = "Must match the backend this build loads (CPU unless built with -Pcuda). Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--precision", paramLabel = "fp32|bf16", defaultValue = "fp32",
+            description = "What the convolutions and Gram matrices multiply in: fp32, or bf16 (bfloat16 products summed in float32; "
+                    + "images, gradients, losses and optimizer state stay float32), which needs a CPU with avx512_bf16 or amx_bf16. Default: ${DEFAULT-VALUE}.")
+    String precision;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
@@ -180,6 +186,8 @@ final class RunCommand implements Callable<Integer> {
         if (device.equals("cpu") && !backend.device().equals("cpu")) {
             throw new BadInputException("--device cpu: this build loads the CUDA backend; rebuild without -Pcuda for CPU");
         }
+        String noPrecision = Precision.parse(precision).unavailableReason();
+        if (noPrecision != null) throw new UnsupportedOptionException("--precision " + precision.trim().toLowerCase(Locale.ROOT) + ": " + noPrecision);
         if (threads != null) Backend.setThreads(threads);
         System.err.println("stylegrad: " + Backend.current().report());
         if (defaultSchedule) {
@@ -207,7 +215,8 @@ final class RunCommand implements Callable<Integer> {
                 .contentLayers(LayerWeights.parse(contentLayers)).styleLayers(LayerWeights.parse(styleLayers))
                 .contentWeight(contentWeight).styleWeight(styleWeight).tvWeight(tvWeight).steps(steps)
                 .optimizer(optimizer.toLowerCase(Locale.ROOT)).lr(lr).lineSearch(lineSearch).init(parseInit()).seed(seed)
-                .originalColors(originalColors).notices(message -> System.err.println("stylegrad: " + message));
+                .originalColors(originalColors).precision(Precision.parse(precision))
+                .notices(message -> System.err.println("stylegrad: " + message));
         switch (tile) {
             case "auto" -> builder.tileAuto();
             case "off" -> builder.tile(0);
@@ -340,6 +349,11 @@ final class RunCommand implements Callable<Integer> {
             Vgg19.Pooling.parse(pooling);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
+        }
+        try {
+            Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32 or bf16, got '" + precision + "'");
         }
         if (!List.of("auto", "cpu", "cuda").contains(device)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--device must be auto, cpu or cuda, got '" + device + "'");

@@ -55,17 +55,21 @@ final class RunFingerprint {
         // Tiles change the order of the sums: a resume with other tiles would be equal only to float rounding, not bit
         // for bit. The default (auto) is left out, so checkpoints made before --tile existed still resume.
         if (!c.tile.equals("auto")) v.put("--tile", c.tile);
+        v.put("--precision", dev.stylegrad.tensor.Precision.parse(c.precision).cliName());
         return new Fingerprint(v);
     }
 
     /**
      * A checkpoint's fingerprint with what its stylegrad did not record yet filled in: an L-BFGS checkpoint made before
-     * --lbfgs-history existed used a history of 100.
+     * --lbfgs-history existed used a history of 100, and every checkpoint made before --precision existed used fp32.
      */
     static Fingerprint upgraded(Fingerprint saved, String optimizer) {
-        if (!"lbfgs".equals(optimizer) || saved.values().containsKey("--lbfgs-history")) return saved;
+        boolean history = "lbfgs".equals(optimizer) && !saved.values().containsKey("--lbfgs-history");
+        boolean precision = !saved.values().containsKey("--precision");
+        if (!history && !precision) return saved;
         Map<String, String> v = new LinkedHashMap<>(saved.values());
-        v.put("--lbfgs-history", Integer.toString(dev.stylegrad.style.optim.Lbfgs.DEFAULT_HISTORY));
+        if (history) v.put("--lbfgs-history", Integer.toString(dev.stylegrad.style.optim.Lbfgs.DEFAULT_HISTORY));
+        if (precision) v.put("--precision", dev.stylegrad.tensor.Precision.FP32.cliName());
         return new Fingerprint(v);
     }
 
