@@ -2,6 +2,7 @@ package dev.stylegrad.bench;
 
 import dev.stylegrad.autograd.OpTimes;
 import dev.stylegrad.tensor.Backend;
+import dev.stylegrad.tensor.Precision;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
@@ -16,8 +17,10 @@ import java.util.Locale;
  * </pre>
  *
  * model_gflop is {@link VggShapes#stepFlops} (convolutions and Grams, forward and input gradient), gflops that over
- * the median; peak_rss_mb is this process's VmHWM. Usage: {@code StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--profile]};
- * {@code --profile} prints per-op forward/backward times ({@link OpTimes}) to stderr.
+ * the median; peak_rss_mb is this process's VmHWM. Usage:
+ * {@code StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--precision fp32|bf16] [--profile]}; {@code --profile}
+ * prints per-op forward/backward times ({@link OpTimes}) to stderr; the summary line says {@code precision=bf16} when
+ * not fp32.
  */
 public final class StepTimer {
     private StepTimer() {}
@@ -26,6 +29,7 @@ public final class StepTimer {
         int size = 256, steps = 5, warmup = 2;
         long seed = 42;
         boolean profile = false;
+        Precision precision = Precision.FP32;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--profile")) {
@@ -39,13 +43,19 @@ public final class StepTimer {
                 case "--steps" -> steps = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--seed" -> seed = Long.parseLong(v);
+                case "--precision" -> precision = Precision.parse(v);
                 default -> usage("unknown option " + a);
             }
         }
         if (size < 32 || steps < 1 || warmup < 0) usage("need --size >= 32 (five poolings), --steps >= 1, --warmup >= 0");
         System.err.println("# " + Backend.current().report());
         long t0 = System.nanoTime();
-        StyleStep step = StyleStep.create(size, seed);
+        String unavailable = precision.unavailableReason();
+        if (unavailable != null) {
+            System.err.println("StepTimer: " + unavailable);
+            System.exit(2);
+        }
+        StyleStep step = StyleStep.create(size, seed, precision);
         double setup = (System.nanoTime() - t0) / 1e9;
         System.err.printf(Locale.ROOT, "# after setup: peak RSS %.0f MB%n", BenchSupport.peakRssBytes() / 1048576.0);
         for (int i = 0; i < warmup; i++) {
@@ -79,13 +89,13 @@ public final class StepTimer {
         Arrays.sort(sorted);
         double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
         double flops = VggShapes.stepFlops(size);
-        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d steps=%d warmup=%d median_s=%.6f min_s=%.6f model_gflop=%.3f gflops=%.2f peak_rss_mb=%.1f setup_s=%.3f median_minflt=%d%n",
-                size, steps, warmup, median, sorted[0], flops / 1e9, flops / median / 1e9, BenchSupport.peakRssBytes() / 1048576.0, setup,
+        System.out.printf(Locale.ROOT, "summary impl=stylegrad%s size=%d steps=%d warmup=%d median_s=%.6f min_s=%.6f model_gflop=%.3f gflops=%.2f peak_rss_mb=%.1f setup_s=%.3f median_minflt=%d%n",
+                precision == Precision.FP32 ? "" : " precision=" + precision.cliName(), size, steps, warmup, median, sorted[0], flops / 1e9, flops / median / 1e9, BenchSupport.peakRssBytes() / 1048576.0, setup,
                 (long) sortedFaults[steps / 2]);
     }
 
     private static void usage(String problem) {
-        System.err.println("StepTimer: " + problem + "\nusage: StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--profile]");
+        System.err.println("StepTimer: " + problem + "\nusage: StepTimer [--size N] [--steps N] [--warmup W] [--seed S] [--precision fp32|bf16] [--profile]");
         System.exit(2);
     }
 }

@@ -6,6 +6,7 @@ import dev.stylegrad.style.optim.Adam;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.vgg.ImageNet;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.vgg.Vgg19;
 import java.io.IOException;
 import java.util.SplittableRandom;
@@ -30,9 +31,14 @@ public final class StyleStep {
 
     /** Builds the objective (content targets and style Grams, computed once) and the image the steps update. */
     public static StyleStep create(int side, long seed) throws IOException {
+        return create(side, seed, Precision.FP32);
+    }
+
+    /** {@link #create(int, long)} with the convolutions and Grams in {@code precision}. */
+    public static StyleStep create(int side, long seed, Precision precision) throws IOException {
         Vgg19 net = RandomVgg19.load(seed, "relu5_1");
         RgbImage content = randomImage(side, seed + 1), style = randomImage(side, seed + 2);
-        Objective objective = StyleTransfer.builder().content(content).style(style).network(net).build().objective();
+        Objective objective = StyleTransfer.builder().content(content).style(style).network(net).precision(precision).build().objective();
         INDArray x = MemoryScope.outside(() -> ImageNet.fromPixels(content.pixels(), side, side));
         return new StyleStep(side, objective, x);
     }
