@@ -6,8 +6,10 @@
 # Without PyTorch (python3 -c 'import torch' fails) it says so and reports stylegrad alone.
 #
 #   benchmarks/compare.sh [--sizes 256,512] [--rounds 3] [--steps 5] [--warmup 2] [--threads 2] [--out FILE]
-#                         [--no-torch] [--gram]
+#                         [--no-torch] [--gram] [--precision fp32|bf16]
 #
+# --precision bf16: stylegrad's step with bfloat16 products (StepTimer --precision bf16; needs avx512_bf16 or
+# amx_bf16), timed in the same alternation as stylegrad in fp32 and PyTorch in float32, with both ratios reported.
 # --out: default benchmarks/results/<cpu>-<isa>-<date>.md (e.g. amd-epyc-avx512-2026-11-30-1440.md), a new file
 # per run, so no run overwrites another CPU's results; paste or link it into benchmarks/RESULTS.md's section for that
 # kind of CPU.
@@ -19,7 +21,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
-sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out=""; use_torch=1; gram=0
+sizes="256,512"; rounds=3; steps=5; warmup=2; threads=2; out=""; use_torch=1; gram=0; precision=fp32
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,11 +33,13 @@ while [[ $# -gt 0 ]]; do
     --out) out="$2"; shift 2 ;;
     --no-torch) use_torch=0; shift ;;
     --gram) gram=1; shift ;;
+    --precision) precision="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown option $1" >&2; usage ;;
   esac
 done
 for n in "$rounds" "$steps" "$warmup" "$threads"; do [[ "$n" =~ ^[0-9]+$ ]] || { echo "compare.sh: not a number: $n" >&2; exit 2; }; done
+[[ $precision == fp32 || $precision == bf16 ]] || { echo "compare.sh: --precision must be fp32 or bf16, got $precision" >&2; exit 2; }
 IFS=',' read -r -a size_list <<<"$sizes"
 
 # The CPU: model name, family/model numbers, and the flags that decide which kernels oneDNN can use.
@@ -58,7 +62,7 @@ else
   fi
 fi
 cpu_slug="$(tr '[:upper:]' '[:lower:]' <<<"$cpu_model" | sed -E 's/\((r|tm)\)//g; s/@.*//; s/ (cpu|processor)( |$)/ /g; s/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')"
-[[ -n "$out" ]] || out="$here/results/${cpu_slug:-cpu}-$cpu_tier-$(date -u '+%Y-%m-%d-%H%M').md"
+[[ -n "$out" ]] || out="$here/results/${cpu_slug:-cpu}-$cpu_tier$([[ $precision == bf16 ]] && echo -bf16)-$(date -u '+%Y-%m-%d-%H%M').md"
 mkdir -p "$(dirname "$out")"
 
 python="${PYTHON:-/usr/bin/python3}"
@@ -77,6 +81,8 @@ timer=()
 [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -v)
 
 our_cmd=("$here/run.sh" --main dev.stylegrad.bench.StepTimer)
+fp32_cmd=("${our_cmd[@]}")
+[[ $precision == bf16 ]] && our_cmd+=(--precision bf16)
 torch_cmd=("$python" "$here/torch_step.py" --threads "$threads")
 
 # Runs one measurement: label, size, command...; appends step seconds to $work/<label>-<size>.steps and the peak RSS
@@ -144,9 +150,12 @@ for ((r = 1; r <= rounds; r++)); do
   for size in "${size_list[@]}"; do
     # Alternate which goes first, so slow drift of the machine does not favour one side.
     if [[ $use_torch == 1 && $((r % 2)) == 0 ]]; then
-      measure pytorch "$size" "${torch_cmd[@]}"; measure stylegrad "$size" "${our_cmd[@]}"
+      measure pytorch "$size" "${torch_cmd[@]}"
+      [[ $precision == bf16 ]] && measure fp32 "$size" "${fp32_cmd[@]}"
+      measure stylegrad "$size" "${our_cmd[@]}"
     else
       measure stylegrad "$size" "${our_cmd[@]}"
+      [[ $precision == bf16 ]] && measure fp32 "$size" "${fp32_cmd[@]}"
       [[ $use_torch == 1 ]] && measure pytorch "$size" "${torch_cmd[@]}"
     fi
   done
@@ -164,7 +173,11 @@ if [[ $use_torch == 1 ]]; then
   torch_isa_report="${torch_isa:-unknown (no ISA line from DNNL_VERBOSE=1)}$([[ -n $torch_conv ]] && echo "; a 3×3 convolution ran $torch_conv")"
 fi
 {
-  echo "# Benchmark results: one style step, stylegrad vs PyTorch, on $cpu_kind"
+  if [[ $precision == bf16 ]]; then
+    echo "# Benchmark results: one style step, stylegrad with bfloat16 products vs stylegrad and PyTorch in float32, on $cpu_kind"
+  else
+    echo "# Benchmark results: one style step, stylegrad vs PyTorch, on $cpu_kind"
+  fi
   echo
   echo "Written by \`benchmarks/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A step is the course algorithm's: VGG19 forward"
   echo "through relu5_1, content loss (relu4_2) and five Gram losses, backward to the image, one Adam update; random"
@@ -187,9 +200,10 @@ fi
   echo "## Commands"
   echo
   echo '```'
-  echo "benchmarks/compare.sh --sizes $sizes --rounds $rounds --steps $steps --warmup $warmup --threads $threads$([[ $use_torch == 0 ]] && echo ' --no-torch')$([[ $gram == 1 ]] && echo ' --gram')"
+  echo "benchmarks/compare.sh --sizes $sizes --rounds $rounds --steps $steps --warmup $warmup --threads $threads$([[ $use_torch == 0 ]] && echo ' --no-torch')$([[ $gram == 1 ]] && echo ' --gram')$([[ $precision == bf16 ]] && echo ' --precision bf16')"
   echo "# each round, each size, alternating which goes first:"
   echo "${our_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
+  [[ $precision == bf16 ]] && echo "${fp32_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
   [[ $use_torch == 1 ]] && echo "$python benchmarks/torch_step.py --threads $threads --size N --steps $steps --warmup $warmup"
   echo '```'
   echo
@@ -218,6 +232,18 @@ fi
     fi
   done
   echo
+  if [[ $precision == bf16 ]]; then
+    echo "stylegrad above is its bf16 step; the same run's fp32 step and the ratios:"
+    echo
+    echo "| size | stylegrad bf16 s | stylegrad fp32 s | bf16 / fp32 | bf16 / PyTorch fp32 | peak RSS bf16 MB | peak RSS fp32 MB |"
+    echo "|---|---|---|---|---|---|---|"
+    for size in "${size_list[@]}"; do
+      b="$(median "$work/stylegrad-$size.steps")"; f="$(median "$work/fp32-$size.steps")"
+      t="$([[ $use_torch == 1 ]] && median "$work/pytorch-$size.steps" || true)"
+      echo "| ${size}² | $b | $f | $(awk -v a="$b" -v b="$f" 'BEGIN {printf "%.2f", a / b}') | $([[ -n $t ]] && awk -v a="$b" -v b="$t" 'BEGIN {printf "%.2f", a / b}' || echo -) | $(maxof "$work/stylegrad-$size.rss") | $(maxof "$work/fp32-$size.rss") |"
+    done
+    echo
+  fi
   echo "GFLOP/s: model flops of a step (13 convolutions forward and input gradient, five Grams forward and backward:"
   echo "$(for s in "${size_list[@]}"; do printf '%s GFLOP at %s², ' "$(flops_of "$s")" "$s"; done | sed 's/, $//')) over the median time, the same count"
   echo "for both; GEMM peak: the faster of the two measured float32 GEMM rates ($peak GFLOP/s). Peak RSS: the largest"
@@ -240,6 +266,7 @@ fi
   echo '```'
   for size in "${size_list[@]}"; do
     cat "$work/stylegrad-$size.summary"
+    [[ $precision == bf16 ]] && cat "$work/fp32-$size.summary"
     [[ $use_torch == 1 ]] && cat "$work/pytorch-$size.summary"
   done
   echo '```'
