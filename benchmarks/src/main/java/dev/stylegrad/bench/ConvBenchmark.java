@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * VGG19's 16 convolutions (3×3, stride 1, pad 1, batch 1) at a {@code side}² input: forward by oneDNN through our
  * cached primitive with frozen weights (the library's way), by libnd4j's conv2d (oneDNN underneath, set up on every
  * call), by im2col + GEMM, and by libnd4j on NHWC; input gradient by our cached oneDNN backward-data primitive (the
- * library's way), by libnd4j's transposed convolution and by the full {@code conv2d_bp}. See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
+ * library's way), by libnd4j's transposed convolution and by the full {@code conv2d_bp}; forward and input gradient
+ * again with bfloat16 products ({@code --precision bf16}, only on CPUs with bf16 instructions). See {@link ConvKernels}. GFLOP/s = 2·O·C·9·H·W / time
  * ({@link VggShapes.Conv#flops}), the same for the input gradient. conv3_2..3_4, conv4_2..4_4 and conv5_2..5_4 repeat
  * a shape; conv5_2..5_4 are not part of a style step (it stops at relu5_1). (A Java Winograd F(2×2, 3×3) variant was
  * measured here until issue 14 and removed: RESULTS.md keeps its rows.)
@@ -72,6 +73,14 @@ public class ConvBenchmark {
         }
     }
 
+    /** The library's bf16 forward ({@code --precision bf16}), frozen weights; fails where the CPU has no bf16. */
+    @Benchmark
+    public INDArray forwardBf16() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.forwardBf16(input, frozenWeight, bias);
+        }
+    }
+
     @Benchmark
     public INDArray forwardLibnd4j() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
@@ -97,6 +106,14 @@ public class ConvBenchmark {
     public INDArray inputGradCachedOneDnn() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {
             return ConvKernels.inputGradient(gradOut, frozenWeight, input.shape());
+        }
+    }
+
+    /** The library's bf16 input gradient ({@code --precision bf16}); fails where the CPU has no bf16. */
+    @Benchmark
+    public INDArray inputGradBf16() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return ConvKernels.inputGradientBf16(gradOut, frozenWeight, input.shape());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.stylegrad.bench;
 
 import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.Kernels;
+import dev.stylegrad.tensor.Precision;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,6 +31,19 @@ public final class ConvKernels {
      */
     public static INDArray forward(INDArray input, INDArray weight, INDArray bias) {
         return Kernels.conv2d(input, weight, bias, Conv2dSpec.SAME_3X3);
+    }
+
+    /**
+     * {@link #forward} with bfloat16 products ({@link Precision#BF16}: operands rounded, float32 sums and result);
+     * throws where the CPU has no bfloat16 instructions.
+     */
+    public static INDArray forwardBf16(INDArray input, INDArray weight, INDArray bias) {
+        return Kernels.conv2d(input, weight, bias, Conv2dSpec.SAME_3X3, Precision.BF16);
+    }
+
+    /** {@link #inputGradient} with bfloat16 products, as {@link #forwardBf16}. */
+    public static INDArray inputGradientBf16(INDArray gradOut, INDArray weight, long[] inputShape) {
+        return Kernels.conv2dInputGradient(gradOut, weight, inputShape, Conv2dSpec.SAME_3X3, Precision.BF16);
     }
 
     /** The same through libnd4j's conv2d op (its own oneDNN call: primitive and reorders made on every call). */

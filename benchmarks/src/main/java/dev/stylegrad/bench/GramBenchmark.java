@@ -82,6 +82,14 @@ public class GramBenchmark {
     }
 
     /** libnd4j's matmul op with the second operand transposed (OpenBLAS sgemm, a full GEMM). */
+    /** The library's bf16 Gram ({@code --precision bf16}): F rounded once, oneDNN's bf16 matmul; only on CPUs with bf16. */
+    @Benchmark
+    public INDArray onednnMatmulBf16() {
+        try (MemoryScope scope = MemoryScope.open("bench-gram")) {
+            return dev.stylegrad.tensor.Kernels.gram(f3, dev.stylegrad.tensor.Precision.BF16);
+        }
+    }
+
     @Benchmark
     public INDArray nd4jGemm() {
         try (MemoryScope scope = MemoryScope.open("bench-gram")) {

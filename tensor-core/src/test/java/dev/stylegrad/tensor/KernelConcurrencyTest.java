@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Every float32 kernel a style step calls, run from several threads at once, must give exactly (max |difference| = 0)
  * what it gives on one thread: convolutions with and without the fused ReLU and bias, their input gradients, with
  * frozen and unfrozen weights, at VGG19's real layer widths; Gram matrices, products in every transpose, and the
- * Gram backward's 1x1 convolution. Runs on whichever path this JVM takes (oneDNN, or libnd4j's ops with
+ * Gram backward's 1x1 convolution; the same in bf16 where the CPU runs it. Runs on whichever path this JVM takes (oneDNN, or libnd4j's ops with
  * {@code -Dstylegrad.onednn=false}, which CI also runs), and under {@code DNNL_MAX_CPU_ISA=AVX2} in CI's capped pass.
  *
  * <p>What it caught: oneDNN primitives made in the default (library) scratchpad mode share one scratchpad, so two
@@ -62,6 +62,12 @@ class KernelConcurrencyTest {
             works.add(new Work("input gradient frozen " + at, () -> Kernels.conv2dInputGradient(gradOut, frozen, x.shape(), Conv2dSpec.SAME_3X3)));
             works.add(new Work("gram " + o + "x" + (h * w), () -> Kernels.gram(features)));
             works.add(new Work("gram backward (mix channels) " + at, () -> Kernels.mixChannels(mix, x)));
+            if (Precision.BF16.unavailableReason() == null) { // bf16 kernels and their frozen copies, where the CPU has them
+                works.add(new Work("bf16 conv2d+bias+relu frozen " + at, () -> Kernels.conv2dRelu(x, frozen, bias, Conv2dSpec.SAME_3X3, Precision.BF16)));
+                works.add(new Work("bf16 input gradient frozen " + at, () -> Kernels.conv2dInputGradient(gradOut, frozen, x.shape(), Conv2dSpec.SAME_3X3, Precision.BF16)));
+                works.add(new Work("bf16 gram " + o + "x" + (h * w), () -> Kernels.gram(features, Precision.BF16)));
+                works.add(new Work("bf16 gram backward " + at, () -> Kernels.mixChannels(mix, x, Precision.BF16)));
+            }
         }
         // Odd shapes and strides, and products in every transpose, rank 2 and batched.
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 11, 17, 13), weight = Nd4j.randn(DataType.FLOAT, 13, 11, 3, 3);
