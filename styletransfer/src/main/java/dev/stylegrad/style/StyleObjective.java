@@ -5,6 +5,7 @@ import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.vgg.Vgg19;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,7 +52,7 @@ final class StyleObjective implements Objective {
             for (int k = 0; k < styles.size(); k++) {
                 Map<String, Tensor> sf = net.forward(Tensor.constant(styles.get(k)), new ArrayList<>(styleLayers.keySet()));
                 for (String layer : styleLayers.keySet()) {
-                    INDArray g = MemoryScope.keep(Ops.gram(sf.get(layer), net.precision()).value()).muli(blend[k]);
+                    INDArray g = MemoryScope.keep(Ops.gram(sf.get(layer)).value()).muli(blend[k]);
                     styleGrams.merge(layer, Tensor.constant(g), (a, b) -> Tensor.constant(a.value().addi(b.value())));
                 }
             }
@@ -75,7 +76,7 @@ final class StyleObjective implements Objective {
                 Tensor feature = f.get(e.getKey());
                 long[] s = feature.shape();
                 double norm = (double) s[1] * s[2] * s[3];
-                Tensor term = Ops.mul(Ops.mse(Ops.gram(feature, net.precision()), styleGrams.get(e.getKey())), e.getValue() / norm);
+                Tensor term = Ops.mul(Ops.mse(Ops.gram(feature, Precision.FP32, net.gradientPrecision()), styleGrams.get(e.getKey())), e.getValue() / norm);
                 style = style == null ? term : Ops.add(style, term);
             }
             Tensor total = Ops.mul(style, styleWeight);

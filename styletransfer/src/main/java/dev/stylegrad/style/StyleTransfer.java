@@ -147,7 +147,7 @@ public final class StyleTransfer {
         if (b.network == null && scales() > 1) {
             LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
             layers.addAll(b.styleLayers.keySet());
-            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling).withPrecision(b.precision);
+            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling).withGradientPrecision(b.precision);
             loadedHere = true;
         }
         try {
@@ -318,7 +318,7 @@ public final class StyleTransfer {
             layers.addAll(b.styleLayers.keySet());
             net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
         }
-        net = net.withPrecision(b.precision);
+        net = net.withGradientPrecision(b.precision);
         int tile = tileSide(net, w, h);
         Objective objective = tile == 0
                 ? new StyleObjective(net, normalized(content), styles, blend, b.contentLayers, b.styleLayers, b.contentWeight, b.styleWeight, b.tvWeight)
@@ -502,10 +502,11 @@ public final class StyleTransfer {
         private Builder() {}
 
         /**
-         * What the convolutions and Gram matrices multiply in (default FP32). {@link Precision#BF16} rounds their
-         * operands to bfloat16 and sums in float32; the image, its gradient, the losses, the style targets and the
-         * optimizer state stay float32. It applies to a {@link #network} given here too. {@link #build()} refuses BF16
-         * where the CPU cannot run it.
+         * What the gradient's products multiply in (default FP32). {@link Precision#BF16}: the convolutions' input
+         * gradients and the Gram matrices' backward read bfloat16 operands and sum in float32; the forward pass (so
+         * every loss), the image, its gradient, the style targets and the optimizer state stay float32 (why: {@link
+         * Vgg19#withGradientPrecision}). It applies to a {@link #network} given here too. {@link #build()} refuses
+         * BF16 where the CPU cannot run it.
          */
         public Builder precision(Precision precision) {
             this.precision = Objects.requireNonNull(precision, "precision");

@@ -182,7 +182,7 @@ final class TiledStyleObjective implements Objective {
                 // ⟨f, seed⟩ over the seeded box, seed = (dL/dG + dL/dGᵀ)·f there, held constant: its gradient is the seed.
                 INDArray box = feature.value().get(idx), contiguous = box;
                 if (box.isView()) contiguous = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
-                INDArray seed = Kernels.mixChannels(seeds.get(layer), contiguous, net.precision());
+                INDArray seed = Kernels.mixChannels(seeds.get(layer), contiguous, net.gradientPrecision());
                 if (contiguous != box) MemoryScope.release(contiguous);
                 long[] shape = feature.shape();
                 surrogate = plus(surrogate, Ops.boxDot(feature, Tensor.constant(seed), new long[] {0, 0, idx[2].offset(), idx[3].offset()},
@@ -234,7 +234,7 @@ final class TiledStyleObjective implements Objective {
             INDArray box = feature.get(idx);
             INDArray owned = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
             long[] s = owned.shape();
-            INDArray g = Kernels.gram(owned.reshape('c', s[0], s[1], s[2] * s[3]), net.precision());
+            INDArray g = Kernels.gram(owned.reshape('c', s[0], s[1], s[2] * s[3]));
             MemoryScope.release(owned);
             INDArray sum = into.get(layer);
             if (sum == null) into.put(layer, MemoryScope.keep(g));

@@ -15,11 +15,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * composed {@code matmul(F, transpose(F))} would take two.
  */
 final class Gram extends Function {
-    private final Precision precision;
+    private final Precision forwardPrecision, gradientPrecision;
 
-    Gram(Precision precision) {
-        precision.requireAvailable();
-        this.precision = precision;
+    Gram(Precision forwardPrecision, Precision gradientPrecision) {
+        forwardPrecision.requireAvailable();
+        gradientPrecision.requireAvailable();
+        this.forwardPrecision = forwardPrecision;
+        this.gradientPrecision = gradientPrecision;
     }
 
     @Override
@@ -28,13 +30,13 @@ final class Gram extends Function {
         long[] s = in[0].shape();
         INDArray f = in[0].reshape('c', s[0], s[1], s[2] * s[3]);
         ctx.saveForBackward(f);
-        return Kernels.gram(f, precision);
+        return Kernels.gram(f, forwardPrecision);
     }
 
     @Override
     protected INDArray[] backward(Context ctx, INDArray g) {
         INDArray symmetric = Elementwise.add(g, g.permute(0, 2, 1));
-        INDArray gradF = Kernels.mixChannels(symmetric, ctx.saved(0).reshape('c', ctx.inputShape(0)), precision);
+        INDArray gradF = Kernels.mixChannels(symmetric, ctx.saved(0).reshape('c', ctx.inputShape(0)), gradientPrecision);
         MemoryScope.release(symmetric);
         return new INDArray[] {gradF};
     }

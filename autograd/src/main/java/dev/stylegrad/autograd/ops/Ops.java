@@ -145,7 +145,16 @@ public final class Ops {
      * @throws UnsupportedOperationException if the precision cannot run here (see {@link Precision#requireAvailable})
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision precision) {
-        Conv2d op = new Conv2d(spec, precision);
+        return conv2d(input, weight, bias, spec, precision, precision);
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Tensor, Tensor, Conv2dSpec)} with the forward products in {@code forward} and the input
+     * gradient's in {@code gradient}: e.g. an exact float32 forward pass (so losses are float32's) with a bfloat16
+     * gradient.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision forward, Precision gradient) {
+        Conv2d op = new Conv2d(spec, forward, gradient);
         return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
     }
 
@@ -159,7 +168,12 @@ public final class Ops {
 
     /** {@link #conv2dRelu(Tensor, Tensor, Tensor, Conv2dSpec)} with the products in {@code precision}, as {@link #conv2d(Tensor, Tensor, Tensor, Conv2dSpec, Precision)}. */
     public static Tensor conv2dRelu(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision precision) {
-        Conv2dRelu op = new Conv2dRelu(spec, precision);
+        return conv2dRelu(input, weight, bias, spec, precision, precision);
+    }
+
+    /** {@link #conv2dRelu(Tensor, Tensor, Tensor, Conv2dSpec)} with forward and gradient precisions, as {@link #conv2d(Tensor, Tensor, Tensor, Conv2dSpec, Precision, Precision)}. */
+    public static Tensor conv2dRelu(Tensor input, Tensor weight, Tensor bias, Conv2dSpec spec, Precision forward, Precision gradient) {
+        Conv2dRelu op = new Conv2dRelu(spec, forward, gradient);
         return bias == null ? op.call(input, weight) : op.call(input, weight, bias);
     }
 
@@ -178,7 +192,12 @@ public final class Ops {
 
     /** {@link #gram(Tensor)} with the products of forward and backward in {@code precision} (see {@link Precision}). */
     public static Tensor gram(Tensor features, Precision precision) {
-        return new Gram(precision).call(features);
+        return gram(features, precision, precision);
+    }
+
+    /** {@link #gram(Tensor)} with the forward product in {@code forward} and the backward's in {@code gradient}. */
+    public static Tensor gram(Tensor features, Precision forward, Precision gradient) {
+        return new Gram(forward, gradient).call(features);
     }
 
     /** {@code mean((a - b)²)}, a scalar. */

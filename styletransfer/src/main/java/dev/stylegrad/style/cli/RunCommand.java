@@ -154,8 +154,9 @@ final class RunCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--precision", paramLabel = "fp32|bf16", defaultValue = "fp32",
-            description = "What the convolutions and Gram matrices multiply in: fp32, or bf16 (bfloat16 products summed in float32; "
-                    + "images, gradients, losses and optimizer state stay float32), which needs a CPU with avx512_bf16 or amx_bf16. Default: ${DEFAULT-VALUE}.")
+            description = "What the gradient's products multiply in: fp32, or bf16 (the convolutions' input gradients and the Gram backward "
+                    + "read bfloat16 and sum in float32; the forward pass, losses, image and optimizer state stay float32), which needs a CPU "
+                    + "with avx512_bf16 or amx_bf16. Default: ${DEFAULT-VALUE}.")
     String precision;
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
