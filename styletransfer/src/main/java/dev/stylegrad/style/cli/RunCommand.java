@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--steps", paramLabel = "N", split = ",", defaultValue = "500",
             description = "Optimization steps (L-BFGS: iterations); with --scales one count per scale (e.g. 300,150,60). Default: ${DEFAULT-VALUE} with --size; "
-                    + "with none of --size, --scales and --steps, the default schedule --scales 256,512 --steps 400,200 (a lower final loss than 500 steps at 512 px in 65% of the time on the bundled example).")
+                    + "with none of --size, --scales and --steps, the default schedule --scales 256,512 --steps 400,200 (a lower final loss than 500 steps at 512 px in 65%% of the time on the bundled example).")
     int[] steps;
 
     @Option(names = "--optimizer", paramLabel = "adam|lbfgs", defaultValue = "adam", description = "Default: ${DEFAULT-VALUE}.")

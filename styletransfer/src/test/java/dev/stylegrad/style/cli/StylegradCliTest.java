@@ -37,6 +37,20 @@ class StylegradCliTest {
         }
     }
 
+    /** Every command's help formats cleanly: a stray '%' in a description makes picocli warn and print it raw. */
+    @Test
+    void everyCommandsHelpFormatsWithoutWarnings() {
+        for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"features", "--help"}, {"weights", "--help"},
+                {"weights", "fetch", "--help"}, {"weights", "verify", "--help"}, {"weights", "convert", "--help"}}) {
+            Result r = run(args);
+            String what = String.join(" ", args);
+            assertThat(r.code()).as(what + ": " + r.err()).isZero();
+            assertThat(r.out()).as(what).contains("Usage:");
+            assertThat(r.out() + r.err()).as(what).doesNotContain("WARN").doesNotContain("Could not format");
+        }
+        assertThat(run("run", "--help").out()).contains("in 65% of the time").contains("--precision=fp32|bf16");
+    }
+
     @Test
     void featuresWritesNpyPerLayerMatchingPyTorch() throws IOException {
         Path out = dir.resolve("feats");
