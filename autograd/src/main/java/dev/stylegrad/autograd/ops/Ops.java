@@ -185,6 +185,29 @@ public final class Ops {
         return new AvgPool2d(spec).call(x);
     }
 
+    /**
+     * Reflection padding of NCHW maps by {@code left, right, top, bottom} pixels (PyTorch's {@code ReflectionPad2d});
+     * each pad must be smaller than the side it pads.
+     */
+    public static Tensor reflectionPad2d(Tensor x, int left, int right, int top, int bottom) {
+        return new ReflectionPad2d(left, right, top, bottom).call(x);
+    }
+
+    /** Nearest-neighbour upsampling of NCHW maps by a whole {@code factor} (PyTorch's {@code interpolate(mode="nearest")}). */
+    public static Tensor upsampleNearest2d(Tensor x, int factor) {
+        return new UpsampleNearest2d(factor).call(x);
+    }
+
+    /** Instance normalization of NCHW maps without affine parameters (PyTorch's {@code InstanceNorm2d(C)}, eps 1e-5). */
+    public static Tensor instanceNorm2d(Tensor x) {
+        return new InstanceNorm2d(1e-5).call(x);
+    }
+
+    /** Instance normalization with per-channel {@code weight} and {@code bias} [C] (PyTorch's {@code InstanceNorm2d(C, affine=True)}, eps 1e-5). */
+    public static Tensor instanceNorm2d(Tensor x, Tensor weight, Tensor bias) {
+        return new InstanceNorm2d(1e-5).call(x, weight, bias);
+    }
+
     /** Gram matrices [N, C, C] of NCHW feature maps, not normalized. */
     public static Tensor gram(Tensor features) {
         return gram(features, Precision.FP32);

@@ -46,7 +46,8 @@ class TorchFixtureTest {
     /** Every op of {@link Ops} must be checked against at least one fixture; "chain" is conv→relu→maxpool→gram→mse. */
     private static final Set<String> REQUIRED_OPS = Set.of("add", "sub", "mul", "div", "neg", "add_scalar", "mul_scalar",
             "pow", "square", "exp", "log", "sum", "mean", "reshape", "permute", "transpose", "slice", "box_dot", "concat", "matmul",
-            "relu", "conv2d", "maxpool2d", "avgpool2d", "gram", "mse", "chain");
+            "relu", "conv2d", "maxpool2d", "avgpool2d", "gram", "mse", "chain", "reflection_pad2d", "upsample_nearest2d",
+            "instance_norm2d", "transformer_layers");
 
     private static final Map<String, Double> WORST = new TreeMap<>();
 
@@ -157,6 +158,19 @@ class TorchFixtureTest {
             case "avgpool2d" -> Ops.avgPool2d(in.get(0), pool(p, ""));
             case "gram" -> Ops.gram(in.get(0));
             case "mse" -> Ops.mse(in.get(0), in.get(1));
+            case "reflection_pad2d" -> {
+                int[] pad = ints(p, "pad");
+                yield Ops.reflectionPad2d(in.get(0), pad[0], pad[1], pad[2], pad[3]);
+            }
+            case "upsample_nearest2d" -> Ops.upsampleNearest2d(in.get(0), integer(p, "factor"));
+            case "instance_norm2d" -> in.size() == 1 ? Ops.instanceNorm2d(in.get(0)) : Ops.instanceNorm2d(in.get(0), in.get(1), in.get(2));
+            case "transformer_layers" -> {
+                Tensor y = Ops.relu(Ops.instanceNorm2d(Ops.conv2d(Ops.reflectionPad2d(t.get("x"), 1, 1, 1, 1), t.get("w1"), t.get("b1"),
+                        Conv2dSpec.of(2, 0, 1)), t.get("g1"), t.get("h1")));
+                y = Ops.upsampleNearest2d(y, 2);
+                yield Ops.instanceNorm2d(Ops.conv2d(Ops.reflectionPad2d(y, 1, 1, 1, 1), t.get("w2"), t.get("b2"), Conv2dSpec.of(1, 0, 1)),
+                        t.get("g2"), t.get("h2"));
+            }
             case "chain" -> Ops.mse(Ops.gram(Ops.maxPool2d(Ops.relu(
                     Ops.conv2d(t.get("x"), t.get("w"), t.get("b"), conv(p, "conv."))), pool(p, "pool."))), t.get("target"));
             default -> throw new IllegalArgumentException(f.name + ": unknown op '" + op + "' in params.properties");
