@@ -40,7 +40,7 @@ class StylegradCliTest {
     /** Every command's help formats cleanly: a stray '%' in a description makes picocli warn and print it raw. */
     @Test
     void everyCommandsHelpFormatsWithoutWarnings() {
-        for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"features", "--help"}, {"weights", "--help"},
+        for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"apply", "--help"}, {"features", "--help"}, {"weights", "--help"},
                 {"weights", "fetch", "--help"}, {"weights", "verify", "--help"}, {"weights", "convert", "--help"}}) {
             Result r = run(args);
             String what = String.join(" ", args);
