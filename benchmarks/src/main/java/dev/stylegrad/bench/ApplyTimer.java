@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Times {@link TransformerNet#apply} on one random picture of W×H pixels (model load excluded), for comparison with
  * {@code benchmarks/torch_apply.py} on the same weights. Usage: {@code ApplyTimer --model F.pth [--width 1024]
- * [--height 768] [--runs 5] [--warmup 2]}; prints "run K SECONDS" lines and a summary line like torch_apply.py's.
+ * [--height 768] [--runs 5] [--warmup 2] [--profile]}; {@code --profile} prints per-op times to stderr; prints "run K SECONDS" lines and a summary line like torch_apply.py's.
  */
 public final class ApplyTimer {
     private ApplyTimer() {}
@@ -22,6 +22,8 @@ public final class ApplyTimer {
     public static void main(String[] args) throws IOException {
         Path model = null;
         int width = 1024, height = 768, runs = 5, warmup = 2;
+        boolean profile = java.util.Arrays.asList(args).contains("--profile");
+        if (profile) args = java.util.Arrays.stream(args).filter(a -> !a.equals("--profile")).toArray(String[]::new);
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--model" -> model = Path.of(args[i + 1]);
@@ -39,6 +41,7 @@ public final class ApplyTimer {
         INDArray picture = Nd4j.rand(DataType.FLOAT, 1, 3, height, width).muli(255);
         double[] times = new double[runs];
         for (int i = 0; i < warmup + runs; i++) {
+            if (i == warmup) dev.stylegrad.autograd.OpTimes.enable(profile);
             long t = System.nanoTime();
             try (MemoryScope scope = MemoryScope.open("apply-timer")) {
                 net.apply(picture);
@@ -49,6 +52,7 @@ public final class ApplyTimer {
                 System.out.printf(Locale.ROOT, "run %d %.6f%n", i - warmup, s);
             }
         }
+        if (profile) System.err.print("# op times summed over the timed runs:\n" + dev.stylegrad.autograd.OpTimes.report());
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "summary impl=stylegrad width=%d height=%d runs=%d median_s=%.6f min_s=%.6f peak_rss_mb=%.1f%n",
