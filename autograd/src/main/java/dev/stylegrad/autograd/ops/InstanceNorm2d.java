@@ -27,7 +27,7 @@ final class InstanceNorm2d extends Function {
     protected INDArray forward(Context ctx, INDArray... in) {
         INDArray x = in[0];
         Shapes.requireRank("instance norm", "input (NCHW)", x, 4);
-        long n = x.size(0), c = x.size(1);
+        long c = x.size(1);
         boolean affine = in.length == 3;
         if (in.length == 2) throw new IllegalArgumentException("instance norm: give both weight and bias, or neither");
         if (affine) {
