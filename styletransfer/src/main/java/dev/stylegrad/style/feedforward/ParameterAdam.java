@@ -1,0 +1,65 @@
+package dev.stylegrad.style.feedforward;
+
+import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.tensor.MemoryScope;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adam over a set of named parameters, the update of {@code torch.optim.Adam} (no weight decay, not AMSGrad) in its
+ * order of operations: per parameter with a gradient, {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},
+ * {@code p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)}, t counting the steps in which that parameter had a gradient (as
+ * PyTorch counts per parameter). Parameters without a gradient are left alone, moments and count included.
+ *
+ * <p>Not thread-safe: one training loop owns it. The parameters are updated in place.
+ */
+public final class ParameterAdam {
+    private final Map<String, Tensor> parameters;
+    private final double lr, beta1, beta2, eps;
+    private final Map<String, INDArray> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+    private final Map<String, Long> counts = new LinkedHashMap<>();
+    private long t;
+
+    public ParameterAdam(Map<String, Tensor> parameters, double lr) {
+        this(parameters, lr, 0.9, 0.999, 1e-8);
+    }
+
+    public ParameterAdam(Map<String, Tensor> parameters, double lr, double beta1, double beta2, double eps) {
+        if (!(lr > 0)) throw new IllegalArgumentException("Adam: learning rate must be positive, got " + lr);
+        this.parameters = new LinkedHashMap<>(parameters);
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    /** One update from the parameters' accumulated gradients; then clears them for the next step. */
+    public void step() {
+        t++;
+        for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+            INDArray g = e.getValue().grad();
+            if (g == null) continue;
+            long count = counts.merge(e.getKey(), 1L, Long::sum);
+            double biasCorrection1 = 1 - Math.pow(beta1, count);
+            double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, count));
+            INDArray p = e.getValue().value();
+            INDArray mi = m.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
+            INDArray vi = v.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
+            try (MemoryScope scope = MemoryScope.open("parameter-adam")) {
+                mi.muli(beta1).addi(g.mul(1 - beta1));
+                vi.muli(beta2).addi(g.mul(g).muli(1 - beta2));
+                INDArray denom = Transforms.sqrt(vi, true).divi(biasCorrection2Sqrt).addi(eps);
+                p.subi(mi.div(denom).muli(lr / biasCorrection1));
+            }
+            e.getValue().zeroGrad();
+        }
+    }
+
+    /** Steps taken (calls of {@link #step}). */
+    public long steps() {
+        return t;
+    }
+}
