@@ -117,6 +117,22 @@ public class ConvBenchmark {
         }
     }
 
+    /** The weight gradient as the library computes it (training): oneDNN's backward-weights kernel, cached. */
+    @Benchmark
+    public INDArray weightGradCachedOneDnn() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return Kernels.conv2dWeightGradient(input, weight, gradOut, dev.stylegrad.tensor.Conv2dSpec.SAME_3X3);
+        }
+    }
+
+    /** The weight gradient by libnd4j's {@code conv2d_bp} (what the library used before, input gradient included). */
+    @Benchmark
+    public INDArray weightGradLibnd4j() {
+        try (MemoryScope scope = MemoryScope.open("bench-conv")) {
+            return Kernels.conv2dWeightGradientLibnd4j(input, weight, gradOut, dev.stylegrad.tensor.Conv2dSpec.SAME_3X3);
+        }
+    }
+
     @Benchmark
     public INDArray inputGradDeconv2d() {
         try (MemoryScope scope = MemoryScope.open("bench-conv")) {

@@ -32,7 +32,7 @@ class BenchmarksSmokeTest {
     @Test
     void convBenchmarkRuns() throws RunnerException {
         // conv5_1 at a 64² input works on 4×4 maps: every variant, almost no time.
-        assertScores(run(ConvBenchmark.class, Map.of("layer", "conv5_1", "side", "64")), BF16 ? 9 : 7); // incl. the libnd4j variants
+        assertScores(run(ConvBenchmark.class, Map.of("layer", "conv5_1", "side", "64")), BF16 ? 11 : 9); // incl. the libnd4j variants
     }
 
     @Test

@@ -194,6 +194,17 @@ public final class Kernels {
 
     /** Gradient of {@link #conv2d} with respect to its weights, given its input and the gradient of its output. */
     public static INDArray conv2dWeightGradient(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
+        if (OneDnnConvolution.supports(input, weight, null) && OneDnn.supportsFloat32(gradOut)) {
+            // oneDNN's backward-weights kernel, cached like the others: libnd4j's conv2d_bp would compute the input
+            // gradient as well and set up its primitives on every call.
+            INDArray gradW = OneDnnConvolution.weightGradient(input, gradOut, weight.shape(), spec);
+            if (gradW != null) return gradW;
+        }
+        return conv2dWeightGradientLibnd4j(input, weight, gradOut, spec);
+    }
+
+    /** {@link #conv2dWeightGradient} through libnd4j's {@code conv2d_bp}; public as {@link #conv2dLibnd4j}. */
+    public static INDArray conv2dWeightGradientLibnd4j(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
         INDArray gradW = conv2dBackward(input, dilateKernel(weight, spec), gradOut, undilated(spec))[1];
         if (spec.dilationH() == 1 && spec.dilationW() == 1) return gradW;
         // The expanded kernel's gradient at the original taps is the gradient of the original weights.

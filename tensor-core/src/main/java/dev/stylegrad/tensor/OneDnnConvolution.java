@@ -53,7 +53,7 @@ final class OneDnnConvolution {
     private static final Map<PlanKey, Plan> PLANS = new ConcurrentHashMap<>();
     private static final Set<PlanKey> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
-    private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT }
+    private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT, WEIGHT_GRADIENT }
 
     /**
      * Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not,
@@ -102,6 +102,15 @@ final class OneDnnConvolution {
 
     static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
         return inputGradient(gradOut, weight, inputShape, spec, false);
+    }
+
+    /**
+     * Gradient of the convolution's weights given its input and its output's gradient, into a new OIHW array of
+     * {@code weightShape}; null as {@link #forward}. Float32 throughout (a network being trained).
+     */
+    static INDArray weightGradient(INDArray input, INDArray gradOut, long[] weightShape, Conv2dSpec spec) {
+        Plan plan = plan(Kind.WEIGHT_GRADIENT, input.shape(), weightShape, spec, false, gradOut.shape(), false);
+        return plan == null ? null : plan.runWeightGradient(input, gradOut, weightShape);
     }
 
     /**
@@ -184,6 +193,10 @@ final class OneDnnConvolution {
         final dnnl_memory_desc_t fromInner, weightInner, toInner;
         final OneDnn.Kernel fromReorder, weightReorder, toReorder; // null where the layouts already agree
         final long fromInnerBytes, weightInnerBytes, toInnerBytes;
+        // Weight gradients only: the output gradient read besides the input (from) and written to the weights (to).
+        final dnnl_memory_desc_t gradOutUser, gradOutInner;
+        final OneDnn.Kernel gradOutReorder;
+        final long gradOutInnerBytes;
         // Kept so the native descriptors the memory descs point into stay alive as long as the plan.
         @SuppressWarnings("unused") private final Object[] owned;
 
@@ -210,7 +223,7 @@ final class OneDnnConvolution {
             dnnl_memory_desc_t hintSrc = grad ? desc(src, read, dnnl_format_tag_any) : srcAny;
             dnnl_memory_desc_t hintDst = grad ? desc(dst, dnnl_f32, dnnl_format_tag_any) : dstAny;
             dnnl_convolution_desc_t forwardDesc = new dnnl_convolution_desc_t();
-            int prop = grad ? dnnl_forward_training : dnnl_forward_inference;
+            int prop = grad || kind == Kind.WEIGHT_GRADIENT ? dnnl_forward_training : dnnl_forward_inference;
             check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, hintSrc, weiAny,
                     biasDesc, hintDst, strides, dilates, padL, padR), "describing the convolution");
             dnnl_primitive_attr attr = OneDnn.attributes();
@@ -224,7 +237,15 @@ final class OneDnnConvolution {
             check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(forwardDesc), attr, OneDnn.engine(), null),
                     "choosing a convolution kernel");
             dnnl_primitive_desc pd = forwardPd;
-            if (grad) {
+            boolean weightGrad = kind == Kind.WEIGHT_GRADIENT;
+            if (weightGrad) {
+                dnnl_convolution_desc_t backwardDesc = new dnnl_convolution_desc_t();
+                check(dnnl_dilated_convolution_backward_weights_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny, null,
+                        dstAny, strides, dilates, padL, padR), "describing the weight gradient");
+                pd = new dnnl_primitive_desc();
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), OneDnn.userScratchpad(), OneDnn.engine(), forwardPd),
+                        "choosing a weight-gradient kernel");
+            } else if (grad) {
                 dnnl_convolution_desc_t backwardDesc = new dnnl_convolution_desc_t();
                 check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
@@ -234,20 +255,64 @@ final class OneDnnConvolution {
             }
             primitive = OneDnn.kernel(pd, "the convolution primitive");
 
-            fromUser = desc(grad ? dst : src, dnnl_nchw);
-            toUser = desc(grad ? src : dst, dnnl_nchw);
-            weightUser = desc(wei, dnnl_oihw);
             biasUser = biasDesc;
-            fromInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_dst_md : dnnl_query_src_md, 0);
-            toInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_src_md : dnnl_query_dst_md, 0);
-            weightInner = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+            if (weightGrad) {
+                fromUser = desc(src, dnnl_nchw);
+                fromInner = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+                gradOutUser = desc(dst, dnnl_nchw);
+                gradOutInner = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+                toUser = desc(wei, dnnl_oihw);
+                toInner = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
+                weightUser = weightInner = null;
+                weightReorder = null;
+                weightInnerBytes = 0;
+                gradOutReorder = reorderOrNull(gradOutUser, gradOutInner);
+                gradOutInnerBytes = dnnl_memory_desc_get_size(gradOutInner);
+            } else {
+                fromUser = desc(grad ? dst : src, dnnl_nchw);
+                toUser = desc(grad ? src : dst, dnnl_nchw);
+                weightUser = desc(wei, dnnl_oihw);
+                fromInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_dst_md : dnnl_query_src_md, 0);
+                toInner = dnnl_primitive_desc_query_md(pd, grad ? dnnl_query_diff_src_md : dnnl_query_dst_md, 0);
+                weightInner = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+                weightReorder = reorderOrNull(weightUser, weightInner);
+                weightInnerBytes = dnnl_memory_desc_get_size(weightInner);
+                gradOutUser = gradOutInner = null;
+                gradOutReorder = null;
+                gradOutInnerBytes = 0;
+            }
             fromReorder = reorderOrNull(fromUser, fromInner);
-            weightReorder = reorderOrNull(weightUser, weightInner);
             toReorder = reorderOrNull(toInner, toUser);
             fromInnerBytes = dnnl_memory_desc_get_size(fromInner);
-            weightInnerBytes = dnnl_memory_desc_get_size(weightInner);
             toInnerBytes = dnnl_memory_desc_get_size(toInner);
             owned = new Object[] {forwardPd, pd, attr, postOps, forwardDesc, hintSrc, hintDst};
+        }
+
+        /** The weight gradient from the input and the output gradient, as a new OIHW array from the current scope. */
+        INDArray runWeightGradient(INDArray input, INDArray gradOut, long[] weightShape) {
+            dnnl_stream stream = OneDnn.stream();
+            try (OneDnn.Memories m = new OneDnn.Memories()) {
+                dnnl_memory srcMem = m.wrap(fromUser, input);
+                if (fromReorder != null) srcMem = m.reorder(stream, fromReorder, srcMem, fromInner, fromInnerBytes);
+                dnnl_memory gradMem = m.wrap(gradOutUser, gradOut);
+                if (gradOutReorder != null) gradMem = m.reorder(stream, gradOutReorder, gradMem, gradOutInner, gradOutInnerBytes);
+                INDArray to = null;
+                dnnl_memory toMem;
+                if (toReorder == null) {
+                    to = MemoryScope.allocate(DataType.FLOAT, weightShape);
+                    toMem = m.wrap(toUser, to);
+                } else {
+                    toMem = m.scratch(toInner, toInnerBytes);
+                }
+                execute(stream, primitive, DNNL_ARG_SRC, srcMem, DNNL_ARG_DIFF_DST, gradMem, DNNL_ARG_DIFF_WEIGHTS, toMem);
+                if (toReorder != null) {
+                    m.releaseScratchExceptLast();
+                    to = MemoryScope.allocate(DataType.FLOAT, weightShape);
+                    execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, m.wrap(toUser, to));
+                }
+                CALLS.increment();
+                return to;
+            }
         }
 
         /**

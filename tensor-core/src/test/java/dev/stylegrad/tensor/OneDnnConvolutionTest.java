@@ -73,6 +73,33 @@ class OneDnnConvolutionTest {
     }
 
     @Test
+    void weightGradientMatchesFloat64Libnd4jOverStridesPaddingsAndDilations() {
+        Nd4j.getRandom().setSeed(27);
+        long callsBefore = OneDnnConvolution.calls();
+        for (int[] c : CASES) {
+            Conv2dSpec spec = Conv2dSpec.of(c[0], c[1], c[2]);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 11, c[4], c[5]);
+            INDArray w = Nd4j.randn(DataType.DOUBLE, 13, 11, c[3], c[3]);
+            INDArray g = Nd4j.randn(DataType.DOUBLE, Kernels.conv2d(x, w, null, spec).shape());
+            INDArray want = Kernels.conv2dWeightGradient(x, w, g, spec); // float64: libnd4j's conv2d_bp
+            INDArray got = Kernels.conv2dWeightGradient(x.castTo(DataType.FLOAT), w.castTo(DataType.FLOAT), g.castTo(DataType.FLOAT), spec);
+            String what = "stride " + c[0] + " pad " + c[1] + " dilation " + c[2] + " k" + c[3] + " " + c[4] + "x" + c[5];
+            assertThat(relErr(got, want)).as(what + " weight gradient").isLessThan(1e-5);
+        }
+        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN weight-gradient calls").isEqualTo(CASES.length);
+        // The transformer network's shapes: a 9x9 kernel on 3 channels and a stride-2 3x3, against libnd4j in float32.
+        for (int[] c : new int[][] {{3, 8, 9, 1, 20, 18}, {8, 16, 3, 2, 17, 16}}) {
+            INDArray x = Nd4j.randn(DataType.FLOAT, 2, c[0], c[4], c[5]);
+            INDArray w = Nd4j.randn(DataType.FLOAT, c[1], c[0], c[2], c[2]);
+            Conv2dSpec spec = Conv2dSpec.of(c[3], 0, 1);
+            INDArray g = Nd4j.randn(DataType.FLOAT, Kernels.conv2d(x, w, null, spec).shape());
+            INDArray want = Kernels.conv2dWeightGradientLibnd4j(x, w, g, spec);
+            assertThat(relErr(Kernels.conv2dWeightGradient(x, w, g, spec), want.castTo(DataType.DOUBLE)))
+                    .as("k%d stride %d", c[2], c[3]).isLessThan(1e-5);
+        }
+    }
+
+    @Test
     void equalsLibnd4jFloat32OnAVggLayer() {
         // Same oneDNN kernels underneath: the two float32 paths agree to rounding.
         Nd4j.getRandom().setSeed(22);
