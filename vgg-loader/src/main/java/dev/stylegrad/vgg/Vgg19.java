@@ -53,8 +53,37 @@ public final class Vgg19 {
         }
     }
 
-    private static final int[] BLOCK_SIZES = {2, 2, 4, 4, 4};
-    private static final List<Layer> ALL_LAYERS = buildLayerTable();
+    /**
+     * Which VGG: VGG19 (the style transfer's network, 16 convolutions in blocks of 2, 2, 4, 4, 4) or VGG16 (the loss
+     * network of feed-forward style networks, 13 in blocks of 2, 2, 3, 3, 3; torchvision's {@code vgg16} key layout,
+     * {@code features.0} … {@code features.28}). Layer names follow the same scheme ({@code relu4_3} exists in both,
+     * {@code relu3_4} only in VGG19). The static helpers of this class ({@link #layerNames}, {@link #stride}, …)
+     * describe VGG19.
+     */
+    public enum Architecture {
+        VGG16(2, 2, 3, 3, 3),
+        VGG19(2, 2, 4, 4, 4);
+
+        private final List<Layer> table;
+
+        Architecture(int... blocks) {
+            this.table = buildLayerTable(blocks);
+        }
+
+        /** Every layer name of this network, in order. */
+        public List<String> layerNames() {
+            return table.stream().map(Layer::name).toList();
+        }
+
+        private int indexOf(String name) {
+            for (int i = 0; i < table.size(); i++) if (table.get(i).name().equals(name)) return i;
+            String last = table.get(table.size() - 2).name().replace("relu", "");
+            throw new IllegalArgumentException("unknown " + this + " layer '" + name + "'; valid names are conv1_1..conv" + last
+                    + ", relu1_1..relu" + last + ", pool1..pool5");
+        }
+    }
+
+    private static final List<Layer> ALL_LAYERS = Architecture.VGG19.table;
 
     /** One named layer: kind, and for convolutions the torchvision index and ordinal (0..15). */
     private record Layer(String name, Kind kind, int torchIndex, int conv) {}
@@ -67,8 +96,11 @@ public final class Vgg19 {
     private final Pooling pooling;
     private final Path source;
     private final Precision gradientPrecision;
+    private final Architecture architecture;
 
-    private Vgg19(List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source, Precision gradientPrecision) {
+    private Vgg19(Architecture architecture, List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source,
+            Precision gradientPrecision) {
+        this.architecture = architecture;
         this.layers = layers;
         this.weights = weights;
         this.biases = biases;
@@ -94,7 +126,15 @@ public final class Vgg19 {
      * @throws IllegalArgumentException if {@code deepestLayer} is not a layer name
      */
     public static Vgg19 load(Path file, String deepestLayer, Pooling pooling) throws IOException {
-        List<Layer> prefix = prefixThrough(deepestLayer);
+        return load(Architecture.VGG19, file, deepestLayer, pooling);
+    }
+
+    /**
+     * {@link #load(Path, String, Pooling)} for either architecture: a VGG16 state dict ({@code vgg16-397923af.pth}'s
+     * layout) with {@link Architecture#VGG16}.
+     */
+    public static Vgg19 load(Architecture architecture, Path file, String deepestLayer, Pooling pooling) throws IOException {
+        List<Layer> prefix = architecture.table.subList(0, architecture.indexOf(deepestLayer) + 1);
         int convs = (int) prefix.stream().filter(l -> l.kind() == Kind.CONV).count();
         try (WeightsReader reader = WeightsFiles.open(file)) {
             Map<String, TensorInfo> infos = new HashMap<>();
@@ -123,7 +163,7 @@ public final class Vgg19 {
                 b[layer.conv()] = Tensor.constant(reader.read(bKey));
                 inChannels = ws[0];
             }
-            return new Vgg19(prefix, w, b, pooling, file, Precision.FP32);
+            return new Vgg19(architecture, prefix, w, b, pooling, file, Precision.FP32);
         }
     }
 
@@ -137,7 +177,7 @@ public final class Vgg19 {
             w[i] = Tensor.constant(weights[i].value().castTo(type).dup('c'));
             b[i] = Tensor.constant(biases[i].value().castTo(type).dup('c'));
         }
-        return new Vgg19(layers, w, b, pooling, source, gradientPrecision);
+        return new Vgg19(architecture, layers, w, b, pooling, source, gradientPrecision);
     }
 
     /**
@@ -153,12 +193,17 @@ public final class Vgg19 {
      */
     public Vgg19 withGradientPrecision(Precision precision) {
         precision.requireAvailable();
-        return precision == gradientPrecision ? this : new Vgg19(layers, weights, biases, pooling, source, precision);
+        return precision == gradientPrecision ? this : new Vgg19(architecture, layers, weights, biases, pooling, source, precision);
     }
 
     /** What this network's input gradients multiply in (FP32 unless made by {@link #withGradientPrecision}). */
     public Precision gradientPrecision() {
         return gradientPrecision;
+    }
+
+    /** VGG19 unless loaded as VGG16. */
+    public Architecture architecture() {
+        return architecture;
     }
 
     /**
@@ -301,9 +346,9 @@ public final class Vgg19 {
     }
 
     private int indexOf(String name) {
-        int global = globalIndex(name);
+        int global = architecture.indexOf(name);
         if (global >= layers.size()) {
-            throw new IllegalArgumentException("Vgg19: layer " + name + " is deeper than this network was loaded to ("
+            throw new IllegalArgumentException(architecture + ": layer " + name + " is deeper than this network was loaded to ("
                     + layers.get(layers.size() - 1).name() + ")");
         }
         return global;
@@ -334,11 +379,11 @@ public final class Vgg19 {
         }
     }
 
-    private static List<Layer> buildLayerTable() {
+    private static List<Layer> buildLayerTable(int[] blocks) {
         List<Layer> out = new ArrayList<>();
         int torch = 0, conv = 0;
-        for (int block = 1; block <= BLOCK_SIZES.length; block++) {
-            for (int i = 1; i <= BLOCK_SIZES[block - 1]; i++) {
+        for (int block = 1; block <= blocks.length; block++) {
+            for (int i = 1; i <= blocks[block - 1]; i++) {
                 out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
                 out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
             }
@@ -349,6 +394,6 @@ public final class Vgg19 {
 
     @Override
     public String toString() {
-        return "Vgg19" + widths() + " " + pooling.name().toLowerCase(Locale.ROOT) + " pooling, through " + layers.get(layers.size() - 1).name() + " from " + source;
+        return architecture + "" + widths() + " " + pooling.name().toLowerCase(Locale.ROOT) + " pooling, through " + layers.get(layers.size() - 1).name() + " from " + source;
     }
 }
