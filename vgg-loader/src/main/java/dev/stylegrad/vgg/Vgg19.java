@@ -70,6 +70,20 @@ public final class Vgg19 {
             this.table = buildLayerTable(blocks);
         }
 
+        // Here, not in Vgg19: building the enum must not initialize Vgg19, whose static table reads VGG19's.
+        private static List<Layer> buildLayerTable(int[] blocks) {
+            List<Layer> out = new ArrayList<>();
+            int torch = 0, conv = 0;
+            for (int block = 1; block <= blocks.length; block++) {
+                for (int i = 1; i <= blocks[block - 1]; i++) {
+                    out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
+                    out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
+                }
+                out.add(new Layer("pool" + block, Kind.POOL, torch++, -1));
+            }
+            return List.copyOf(out);
+        }
+
         /** Every layer name of this network, in order. */
         public List<String> layerNames() {
             return table.stream().map(Layer::name).toList();
@@ -379,18 +393,6 @@ public final class Vgg19 {
         }
     }
 
-    private static List<Layer> buildLayerTable(int[] blocks) {
-        List<Layer> out = new ArrayList<>();
-        int torch = 0, conv = 0;
-        for (int block = 1; block <= blocks.length; block++) {
-            for (int i = 1; i <= blocks[block - 1]; i++) {
-                out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
-                out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
-            }
-            out.add(new Layer("pool" + block, Kind.POOL, torch++, -1));
-        }
-        return List.copyOf(out);
-    }
 
     @Override
     public String toString() {
