@@ -296,22 +296,11 @@ final class OneDnnConvolution {
                 if (fromReorder != null) srcMem = m.reorder(stream, fromReorder, srcMem, fromInner, fromInnerBytes);
                 dnnl_memory gradMem = m.wrap(gradOutUser, gradOut);
                 if (gradOutReorder != null) gradMem = m.reorder(stream, gradOutReorder, gradMem, gradOutInner, gradOutInnerBytes);
-                INDArray to = null;
-                dnnl_memory toMem;
-                if (toReorder == null) {
-                    to = MemoryScope.allocate(DataType.FLOAT, weightShape);
-                    toMem = m.wrap(toUser, to);
-                } else {
-                    toMem = m.scratch(toInner, toInnerBytes);
-                }
+                INDArray to = toReorder == null ? MemoryScope.allocate(DataType.FLOAT, weightShape) : null;
+                dnnl_memory toMem = to != null ? m.wrap(toUser, to) : m.scratch(toInner, toInnerBytes);
                 execute(stream, primitive, DNNL_ARG_SRC, srcMem, DNNL_ARG_DIFF_DST, gradMem, DNNL_ARG_DIFF_WEIGHTS, toMem);
-                if (toReorder != null) {
-                    m.releaseScratchExceptLast();
-                    to = MemoryScope.allocate(DataType.FLOAT, weightShape);
-                    execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, m.wrap(toUser, to));
-                }
                 CALLS.increment();
-                return to;
+                return to != null ? to : reorderedResult(m, stream, toMem, weightShape);
             }
         }
 
@@ -335,14 +324,8 @@ final class OneDnnConvolution {
                     weightMem = m.wrap(weightUser, weight);
                     if (weightReorder != null) weightMem = m.reorder(stream, weightReorder, weightMem, weightInner, weightInnerBytes);
                 }
-                INDArray to = null;
-                dnnl_memory toMem;
-                if (toReorder == null) {
-                    to = MemoryScope.allocate(DataType.FLOAT, toShape);
-                    toMem = m.wrap(toUser, to);
-                } else {
-                    toMem = m.scratch(toInner, toInnerBytes);
-                }
+                INDArray to = toReorder == null ? MemoryScope.allocate(DataType.FLOAT, toShape) : null;
+                dnnl_memory toMem = to != null ? m.wrap(toUser, to) : m.scratch(toInner, toInnerBytes);
                 if (kind == Kind.INPUT_GRADIENT) {
                     execute(stream, primitive, DNNL_ARG_DIFF_DST, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_DIFF_SRC, toMem);
                 } else if (bias == null) {
@@ -351,14 +334,21 @@ final class OneDnnConvolution {
                     execute(stream, primitive, DNNL_ARG_SRC, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_BIAS,
                             m.wrap(biasUser, bias), DNNL_ARG_DST, toMem);
                 }
-                if (toReorder != null) {
-                    m.releaseScratchExceptLast();
-                    to = MemoryScope.allocate(DataType.FLOAT, toShape);
-                    execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, m.wrap(toUser, to));
-                }
                 CALLS.increment();
-                return to;
+                return to != null ? to : reorderedResult(m, stream, toMem, toShape);
             }
+        }
+
+        /**
+         * The kernel's result {@code toMem} (in its own layout) reordered into a new NCHW/OIHW array of {@code shape}
+         * from the current scope; every other scratch of the call goes back to the pool first, so the result may
+         * reuse one of their buffers.
+         */
+        private INDArray reorderedResult(OneDnn.Memories m, dnnl_stream stream, dnnl_memory toMem, long[] shape) {
+            m.releaseScratchExceptLast();
+            INDArray to = MemoryScope.allocate(DataType.FLOAT, shape);
+            execute(stream, toReorder, DNNL_ARG_FROM, toMem, DNNL_ARG_TO, m.wrap(toUser, to));
+            return to;
         }
     }
 
