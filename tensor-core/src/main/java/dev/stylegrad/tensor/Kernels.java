@@ -38,16 +38,8 @@ public final class Kernels {
      * @throws UnsupportedOperationException if BF16 cannot run here, or oneDNN has no bfloat16 kernel for this shape
      */
     public static INDArray conv2d(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, Precision precision) {
-        checkConv("conv2d", input, weight, bias);
-        if (precision == Precision.BF16) {
-            return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, false,
-                    convOutShape(input, weight, spec), true), "conv2d", input, weight);
-        }
-        if (OneDnnConvolution.supports(input, weight, bias)) {
-            INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, false, convOutShape(input, weight, spec));
-            if (out != null) return out;
-        }
-        return conv2dLibnd4j(input, weight, bias, spec);
+        INDArray out = oneDnnForward(input, weight, bias, spec, false, precision);
+        return out != null ? out : conv2dLibnd4j(input, weight, bias, spec);
     }
 
     /**
@@ -60,16 +52,22 @@ public final class Kernels {
 
     /** {@link #conv2dRelu(INDArray, INDArray, INDArray, Conv2dSpec)} with the products in {@code precision}, as {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}. */
     public static INDArray conv2dRelu(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, Precision precision) {
+        INDArray out = oneDnnForward(input, weight, bias, spec, true, precision);
+        return out != null ? out : reluInPlace(conv2dLibnd4j(input, weight, bias, spec));
+    }
+
+    /**
+     * The checked forward convolution (ReLU'd if asked) on oneDNN's path, or null where that path does not run it and
+     * libnd4j's should; BF16 never returns null (it runs on oneDNN or throws).
+     */
+    private static INDArray oneDnnForward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, Precision precision) {
         checkConv("conv2d", input, weight, bias);
+        long[] outShape = convOutShape(input, weight, spec);
         if (precision == Precision.BF16) {
-            return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, true,
-                    convOutShape(input, weight, spec), true), "conv2d", input, weight);
+            return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, relu, outShape, true),
+                    "conv2d", input, weight);
         }
-        if (OneDnnConvolution.supports(input, weight, bias)) {
-            INDArray out = OneDnnConvolution.forward(input, weight, bias, spec, true, convOutShape(input, weight, spec));
-            if (out != null) return out;
-        }
-        return reluInPlace(conv2d(input, weight, bias, spec));
+        return OneDnnConvolution.supports(input, weight, bias) ? OneDnnConvolution.forward(input, weight, bias, spec, relu, outShape) : null;
     }
 
     /**
@@ -89,14 +87,9 @@ public final class Kernels {
      * For memory bounds that hold on every CPU.
      */
     public static long conv2dScratchBytes(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient) {
-        return conv2dScratchBytes(inputShape, weightShape, spec, inputGradient, Precision.FP32);
-    }
-
-    /** {@link #conv2dScratchBytes(long[], long[], Conv2dSpec, boolean)} of a call in {@code precision} (0 where it cannot run). */
-    public static long conv2dScratchBytes(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient, Precision precision) {
-        if (OneDnn.UNAVAILABLE != null || precision.unavailableReason() != null) return 0;
+        if (OneDnn.UNAVAILABLE != null) return 0;
         long[] outShape = {inputShape[0], weightShape[0], spec.outH(inputShape[2], weightShape[2]), spec.outW(inputShape[3], weightShape[3])};
-        return OneDnnConvolution.scratchBytes(inputGradient, inputShape, weightShape, spec, outShape, precision == Precision.BF16);
+        return OneDnnConvolution.scratchBytes(inputGradient, inputShape, weightShape, spec, outShape);
     }
 
     /**

@@ -129,8 +129,8 @@ final class OneDnnConvolution {
      * blocks of 8 on AVX2 and 16 on AVX-512) and the kernel's scratchpad, as oneDNN reports them; 0 if oneDNN cannot
      * run this shape.
      */
-    static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape, boolean bf16) {
-        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, bf16);
+    static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape) {
+        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, false);
         if (p == null) return 0;
         long floats = 0;
         if (p.fromReorder != null) floats += (p.fromInnerBytes + 3) / 4 + pad(p.fromReorder);
