@@ -42,35 +42,31 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     opt-&lt;name&gt;.npy                  one per optimizer array (Adam: m, v; L-BFGS: g, gPrev, xPrev, s0, y0, ...)
  * </pre>
  *
- * A new checkpoint goes into a fresh sibling directory; its files are fsynced, then {@code CURRENT} is replaced
+ * The directory is a {@link CheckpointDirectory}: a new checkpoint goes into a fresh sibling directory; its files are fsynced, then {@code CURRENT} is replaced
  * atomically ({@link AtomicFiles}) and only then is the old directory deleted. A crash at any instant therefore leaves
  * {@code CURRENT} naming a complete checkpoint (the old or the new one); reading follows {@code CURRENT} only and
  * ignores half-written leftovers, which the next write removes. Nothing else in DIR is touched.
  */
 public final class CheckpointStore {
-    public static final String POINTER = "CURRENT";
+    public static final String POINTER = CheckpointDirectory.POINTER;
     public static final String MANIFEST = "checkpoint.json";
     public static final String IMAGE = "image.npy";
     static final String FORMAT = "stylegrad-checkpoint";
     /** Written now. Version 2 added {@code scale} and {@code stepsPerScale}; version 1 (one scale) is still read. */
     static final int VERSION = 2;
-    private static final Pattern NAME = Pattern.compile("step-\\d{8}-[0-9a-f]{8}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_]+");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private CheckpointStore() {}
 
     /** Whether {@code dir} holds a checkpoint (a {@code CURRENT} pointer), complete or not. */
     public static boolean exists(Path dir) {
-        return Files.exists(dir.resolve(POINTER));
+        return CheckpointDirectory.exists(dir);
     }
 
     /** Writes {@code c} as DIR's current checkpoint (creating DIR if needed) and removes the one it replaces. */
     public static void write(Path dir, Checkpoint c) throws IOException {
-        Files.createDirectories(dir);
-        String name = String.format("step-%08d-%08x", c.completedSteps(), RANDOM.nextInt());
-        Path target = Files.createDirectory(dir.resolve(name));
+        Path target = CheckpointDirectory.begin(dir, c.completedSteps());
         boolean done = false;
         try {
             Map<String, String> hashes = new TreeMap<>();
@@ -118,37 +114,22 @@ public final class CheckpointStore {
             }
             byte[] manifest = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
             AtomicFiles.write(target.resolve(MANIFEST), out -> out.write(manifest));
-            syncDirectory(target); // the new files' names are durable before CURRENT points at them
-            AtomicFiles.write(dir.resolve(POINTER), out -> out.write((name + "\n").getBytes(StandardCharsets.US_ASCII)));
-            syncDirectory(dir);
             done = true;
         } finally {
-            if (!done) deleteTree(target);
+            if (!done) CheckpointDirectory.abandon(target);
         }
-        removeStale(dir, name);
+        CheckpointDirectory.commit(dir, target);
     }
 
     /** Reads DIR's current checkpoint; a missing or damaged file is a {@link CheckpointException} naming it. */
     public static Checkpoint read(Path dir) throws CheckpointException {
-        if (!Files.isDirectory(dir)) throw new CheckpointException(dir + ": no such checkpoint directory");
-        Path pointer = dir.resolve(POINTER);
-        String name;
-        try {
-            name = Files.readString(pointer, StandardCharsets.US_ASCII).trim();
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(pointer + ": missing, so " + dir + " holds no checkpoint (it is written every"
-                    + " --checkpoint-every steps and on Ctrl-C by a run given --checkpoint " + dir + ")");
-        } catch (IOException e) {
-            throw damaged(pointer, "cannot be read (" + e.getMessage() + ")");
-        }
-        if (!NAME.matcher(name).matches()) throw damaged(pointer, "expected the name of a checkpoint directory (step-NNNNNNNN-xxxxxxxx), found '" + abbreviate(name) + "'");
-        Path ckpt = dir.resolve(name);
+        Path ckpt = CheckpointDirectory.current(dir);
         Path manifestFile = ckpt.resolve(MANIFEST);
         JsonNode m;
         try {
             m = JSON.readTree(Files.readAllBytes(manifestFile));
         } catch (NoSuchFileException e) {
-            throw damaged(manifestFile, "missing (" + pointer + " names a checkpoint that is not there)");
+            throw damaged(manifestFile, "missing (" + dir.resolve(POINTER) + " names a checkpoint that is not there)");
         } catch (JsonProcessingException e) {
             throw damaged(manifestFile, "is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
@@ -255,39 +236,10 @@ public final class CheckpointStore {
     }
 
     private static CheckpointException damaged(Path file, String what) {
-        return new CheckpointException(file + ": " + what + "; the checkpoint cannot be resumed: resume from an intact copy, or start"
-                + " a new run without --resume");
+        return CheckpointDirectory.damaged(file, what);
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-    }
-
-    /** fsync of a directory makes the names created in it durable; a platform that cannot open directories skips it. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Windows cannot open a directory; its renames are durable once the file data is.
-        }
-    }
-
-    /** Removes checkpoint directories other than {@code keep} and AtomicFiles leftovers of CURRENT (crashed writes). */
-    private static void removeStale(Path dir, String keep) throws IOException {
-        List<Path> stale = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.forEach(p -> {
-                String n = p.getFileName().toString();
-                if ((NAME.matcher(n).matches() && !n.equals(keep) && Files.isDirectory(p)) || (n.startsWith("." + POINTER + ".") && n.endsWith(".tmp"))) stale.add(p);
-            });
-        }
-        for (Path p : stale) deleteTree(p);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        return CheckpointDirectory.abbreviate(s);
     }
 }
