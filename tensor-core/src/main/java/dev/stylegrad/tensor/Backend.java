@@ -34,10 +34,17 @@ public record Backend(String device, String library, int threads, String kernelI
 
     /**
      * One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx512_core_bf16}; the kernels
-     * part is missing where oneDNN is not loaded (other backends, {@code -Dstylegrad.onednn=false}).
+     * part is missing where oneDNN is not loaded (other backends, {@code -Dstylegrad.onednn=false}); on the CPU, when
+     * oneDNN failed to load, the line ends with why.
      */
     public String report() {
-        return "backend=" + device + " (" + library + "), threads=" + threads + (kernelIsa.isEmpty() ? "" : ", kernels=" + kernelIsa);
+        String line = "backend=" + device + " (" + library + "), threads=" + threads + (kernelIsa.isEmpty() ? "" : ", kernels=" + kernelIsa);
+        // Say so when oneDNN failed to load on the CPU: everything still runs, on libnd4j's kernels, 2-3x slower
+        // (measured: a classpath in another order than Maven's left out OpenCL's JNI and cost a training run 2.5x).
+        if (device.equals("cpu") && kernelIsa.isEmpty() && OneDnn.UNAVAILABLE != null && !OneDnn.UNAVAILABLE.startsWith("turned off")) {
+            line += "; oneDNN kernels unavailable, running slower fallbacks (" + OneDnn.UNAVAILABLE + ")";
+        }
+        return line;
     }
 
     @Override
