@@ -307,6 +307,15 @@ final class RunCommand implements Callable<Integer> {
         StyleTransfer.Result result;
         try {
             result = transfer.run();
+        } catch (Throwable failed) {
+            // Nothing to wait for at exit: without this, the hook would hold the exit for its full timeout.
+            saved.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting already
+            }
+            throw failed;
         } finally {
             progress.close();
             if (log != null) log.close();
