@@ -2,7 +2,9 @@ package dev.stylegrad.style.feedforward;
 
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Shapes;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -61,5 +63,47 @@ public final class ParameterAdam {
     /** Steps taken (calls of {@link #step}). */
     public long steps() {
         return t;
+    }
+
+    /**
+     * Everything the next updates depend on: the steps taken, and per parameter that has had a gradient its step
+     * count and first and second moments (the arrays themselves: copy them to keep them past the next step).
+     */
+    public record State(long steps, Map<String, Long> counts, Map<String, INDArray> m, Map<String, INDArray> v) {}
+
+    public State state() {
+        return new State(t, Map.copyOf(counts), Map.copyOf(m), Map.copyOf(v));
+    }
+
+    /**
+     * Continues from a saved {@link #state()} (for the same parameters), so the next step is the one the saved
+     * optimizer would have taken.
+     *
+     * @throws IllegalArgumentException naming the parameter if the state holds a parameter this optimizer does not
+     *     have, lacks a moment, or a moment's shape differs from its parameter's
+     */
+    public void restore(State state) {
+        for (String name : state.counts().keySet()) {
+            Tensor p = parameters.get(name);
+            if (p == null) throw new IllegalArgumentException("Adam state: unknown parameter " + name);
+            for (Map<String, INDArray> moments : List.of(state.m(), state.v())) {
+                INDArray a = moments.get(name);
+                if (a == null) throw new IllegalArgumentException("Adam state: no moments for " + name);
+                if (!java.util.Arrays.equals(a.shape(), p.value().shape())) {
+                    throw new IllegalArgumentException("Adam state: " + name + " has moments of shape " + Shapes.format(a.shape())
+                            + " for a parameter of shape " + Shapes.format(p.value().shape()));
+                }
+            }
+        }
+        m.clear();
+        v.clear();
+        counts.clear();
+        for (String name : state.counts().keySet()) {
+            INDArray p = parameters.get(name).value();
+            m.put(name, MemoryScope.outside(() -> state.m().get(name).castTo(p.dataType()).dup('c')));
+            v.put(name, MemoryScope.outside(() -> state.v().get(name).castTo(p.dataType()).dup('c')));
+            counts.put(name, state.counts().get(name));
+        }
+        t = state.steps();
     }
 }

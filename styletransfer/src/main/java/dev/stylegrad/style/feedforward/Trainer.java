@@ -67,7 +67,10 @@ public final class Trainer {
         }
     }
 
-    /** One training step on {@code batch} [B, 3, H, W] (pixels 0..255): the losses before the update, then the update. */
+    /**
+     * One training step on {@code batch} [B, 3, H, W] (pixels 0..255): the losses before the update, then the update;
+     * when the total loss is not finite, no update (check the returned losses).
+     */
     public Losses step(INDArray batch) {
         Shapes.requireRank("trainer", "batch [B, 3, H, W]", batch, 4);
         long b = batch.size(0);
@@ -90,9 +93,20 @@ public final class Trainer {
         style = Ops.mul(style, styleWeight);
         Tensor total = Ops.add(content, style);
         Losses losses = new Losses(content.value().getDouble(0), style.value().getDouble(0), total.value().getDouble(0));
+        if (!Double.isFinite(losses.total())) return losses; // no update from a non-finite loss: the network stays as it was
         total.backward();
         adam.step();
         return losses;
+    }
+
+    /** Adam's state, for a checkpoint (the arrays themselves: write them out before the next step). */
+    public ParameterAdam.State optimizerState() {
+        return adam.state();
+    }
+
+    /** Continues from a checkpoint's {@link #optimizerState()}. */
+    public void restoreOptimizer(ParameterAdam.State state) {
+        adam.restore(state);
     }
 
     /** Steps taken. */

@@ -86,6 +86,33 @@ public final class TransformerNet {
     }
 
     /**
+     * A new network with widths a, b, c, initialized as PyTorch initializes the reference's layers: each convolution's
+     * weight and bias uniform in ±1/√(fan-in) (what {@code kaiming_uniform_(a=√5)} and the bias rule of
+     * {@code nn.Conv2d.reset_parameters} come to), instance norm scale 1 and shift 0. The same seed gives the same
+     * network (not PyTorch's numbers: its generator is another).
+     */
+    public static TransformerNet create(int a, int b, int c, long seed) {
+        if (a < 1 || b < 1 || c < 1) throw new IllegalArgumentException("TransformerNet: widths must be positive, got " + a + ", " + b + ", " + c);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        Map<String, long[]> layout = layout(a, b, c);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : layout.entrySet()) {
+            String name = e.getKey();
+            long[] shape = e.getValue();
+            float[] v = new float[Math.toIntExact(Shapes.size(shape))];
+            if (name.endsWith(".conv2d.weight") || name.endsWith(".conv2d.bias")) {
+                long[] w = layout.get(name.substring(0, name.lastIndexOf('.')) + ".weight");
+                double bound = 1 / Math.sqrt((double) w[1] * w[2] * w[3]);
+                for (int i = 0; i < v.length; i++) v[i] = (float) ((2 * random.nextDouble() - 1) * bound);
+            } else if (name.endsWith(".weight")) {
+                java.util.Arrays.fill(v, 1f);
+            }
+            params.put(name, Tensor.parameter(MemoryScope.outside(() -> org.nd4j.linalg.factory.Nd4j.create(v, shape, DataType.FLOAT))));
+        }
+        return new TransformerNet(params, new int[] {a, b, c});
+    }
+
+    /**
      * Loads a network from a state dict: the reference's {@code .pth} (either serialization, read with the same
      * restricted unpickler as the VGG weights) or a safetensors file {@link #save} wrote.
      *

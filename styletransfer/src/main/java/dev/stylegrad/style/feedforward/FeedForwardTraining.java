@@ -1,0 +1,374 @@
+package dev.stylegrad.style.feedforward;
+
+import dev.stylegrad.style.checkpoint.CheckpointException;
+import dev.stylegrad.style.checkpoint.Fingerprint;
+import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.vgg.Vgg19;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Trains a feed-forward style network (Johnson et al. 2016; pytorch/examples' {@code fast_neural_style}) on a folder
+ * of pictures: each step takes the next batch of {@link TrainingImages}, runs one {@link Trainer} step on it and
+ * reports its losses to the listener; checkpoints (network, Adam's state, the picture cursor, every step's losses) let
+ * a stopped run continue exactly where it was.
+ *
+ * <pre>{@code
+ * Vgg19 vgg16 = Vgg19.load(Vgg19.Architecture.VGG16, Path.of("weights/vgg16-397923af.pth"), "relu4_3", Vgg19.Pooling.MAX);
+ * FeedForwardTraining training = FeedForwardTraining.builder()
+ *         .lossNetwork(vgg16).style(ImageFiles.read(Path.of("starry_night.jpg"), ImageFiles.DEFAULT_MAX_PIXELS))
+ *         .images(Path.of("photos/")).steps(2000)
+ *         .listener(step -> System.out.println(step.index() + " " + step.losses().total()))
+ *         .build();
+ * TransformerNet net = training.run().network();  // training.cancel() from another thread stops it after a step
+ * net.save(Path.of("starry.safetensors"));
+ * }</pre>
+ *
+ * <p>One run at a time per instance: {@link #run} is not reentrant; {@link #cancel} may be called from any thread.
+ */
+public final class FeedForwardTraining {
+    /** One finished step: its number (0-based), its batch's losses before the update, and its wall time. */
+    public record Step(long index, Trainer.Losses losses, double seconds, TrainingImages.Position position, TransformerNet network) {}
+
+    /** Told about every finished step, on the training thread. */
+    @FunctionalInterface
+    public interface Listener {
+        void onStep(Step step);
+
+        /** Before the first step of a resumed run: the steps the checkpoint logged (to rewrite a log as one run's). */
+        default void onResume(List<LoggedStep> earlier) {}
+    }
+
+    public enum StopReason { COMPLETED, CANCELLED, DIVERGED }
+
+    /** One step's losses and wall time, as logged. */
+    public record LoggedStep(Trainer.Losses losses, double seconds) {}
+
+    /**
+     * How the run ended: the trained network, the steps completed (counted from the first run, resumes included),
+     * every step's losses and seconds (resumed ones too) and this process's training seconds. After a divergence the
+     * network is the one before the step whose losses were not finite.
+     */
+    public record Result(TransformerNet network, long steps, StopReason reason, List<LoggedStep> log, double seconds) {}
+
+    private final Settings s;
+    private volatile boolean cancelled;
+
+    private FeedForwardTraining(Settings s) {
+        this.s = s;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Stops the run after the step in progress (which completes, is reported and checkpointed). Any thread. */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** The settings that decide the result (for checkpoints: a resume must repeat them). */
+    public Fingerprint fingerprint() {
+        return s.fingerprint;
+    }
+
+    /** Runs the training to its step or epoch count, or until cancelled or the losses stop being finite. */
+    public Result run() throws IOException, CheckpointException {
+        TrainingImages images = TrainingImages.under(s.images, s.imageSize, s.maxPixels, s.shuffle ? s.seed : null, s.onSkip);
+        TransformerNet net;
+        List<LoggedStep> log = new ArrayList<>();
+        TrainingCheckpoints.Saved resumed = null;
+        if (s.resume != null) {
+            resumed = TrainingCheckpoints.read(s.resume);
+            List<String> differences = resumed.fingerprint().differences(s.fingerprint);
+            if (!differences.isEmpty()) {
+                throw new CheckpointException(s.resume + ": the checkpoint was made with other settings: " + String.join("; ", differences)
+                        + " (give the checkpoint's settings, or start a new run without --resume)");
+            }
+            net = resumed.network();
+            log.addAll(resumed.log());
+            images.seek(resumed.position());
+        } else {
+            net = s.initial != null ? s.initial : TransformerNet.create(TransformerNet.REFERENCE_WIDTHS[0], TransformerNet.REFERENCE_WIDTHS[1],
+                    TransformerNet.REFERENCE_WIDTHS[2], s.seed);
+        }
+        Trainer trainer = new Trainer(net, s.lossNet, s.styleArray(), s.styleLayers, s.contentLayer, s.contentWeight, s.styleWeight, s.lr);
+        if (resumed != null) {
+            trainer.restoreOptimizer(resumed.adam());
+            if (s.listener != null) s.listener.onResume(List.copyOf(log));
+        }
+        long step = log.size();
+        long lastCheckpoint = resumed != null && s.resume.equals(s.checkpointDir) ? step : -1;
+        StopReason reason = StopReason.COMPLETED;
+        long start = System.nanoTime();
+        while (!finished(step, images)) {
+            if (cancelled) {
+                reason = StopReason.CANCELLED;
+                break;
+            }
+            long t0 = System.nanoTime();
+            Trainer.Losses l;
+            try (MemoryScope scope = MemoryScope.open("train-step")) {
+                INDArray batch = images.next(s.batchSize);
+                l = trainer.step(batch);
+            }
+            if (!(Double.isFinite(l.total()) && Double.isFinite(l.content()) && Double.isFinite(l.style()))) {
+                reason = StopReason.DIVERGED; // the trainer left the network as it was before this batch
+                break;
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            log.add(new LoggedStep(l, seconds));
+            step++;
+            if (s.listener != null) s.listener.onStep(new Step(step - 1, l, seconds, images.position(), net));
+            if (s.checkpointDir != null && s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && !finished(step, images)) {
+                TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), s.fingerprint, log);
+                lastCheckpoint = step;
+            }
+        }
+        if (s.checkpointDir != null && lastCheckpoint != step && reason != StopReason.DIVERGED) {
+            TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), s.fingerprint, log);
+        }
+        return new Result(net, step, reason, List.copyOf(log), (System.nanoTime() - start) / 1e9);
+    }
+
+    private boolean finished(long step, TrainingImages images) {
+        if (s.steps != null) return step >= s.steps;
+        TrainingImages.Position p = images.position();
+        return p.epoch() >= s.epochs || (p.epoch() == s.epochs - 1 && p.index() == images.files().size());
+    }
+
+    private record Settings(Vgg19 lossNet, RgbImage style, Integer styleSize, Path images, int imageSize, int batchSize, Long steps,
+            Integer epochs, double lr, double contentWeight, double styleWeight, List<String> styleLayers, String contentLayer, long seed,
+            boolean shuffle, TransformerNet initial, Listener listener, BiConsumer<Path, String> onSkip, Path checkpointDir,
+            int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
+        INDArray styleArray() {
+            RgbImage st = style;
+            if (styleSize != null) {
+                int w = st.width(), h = st.height();
+                st = w <= h ? dev.stylegrad.style.image.Resampler.resize(st, styleSize, (int) ((long) styleSize * h / w))
+                        : dev.stylegrad.style.image.Resampler.resize(st, (int) ((long) styleSize * w / h), styleSize);
+            }
+            return Pictures.toArray(st);
+        }
+    }
+
+    /** Settings with the reference's defaults: image size 256, batch 4, lr 1e-3, content 1e5, style 1e10, VGG16's layers. */
+    public static final class Builder {
+        private Vgg19 lossNet;
+        private RgbImage style;
+        private Integer styleSize;
+        private Path images;
+        private int imageSize = 256, batchSize = 4;
+        private Long steps;
+        private Integer epochs;
+        private double lr = 1e-3, contentWeight = 1e5, styleWeight = 1e10;
+        private List<String> styleLayers = Trainer.STYLE_LAYERS;
+        private String contentLayer = Trainer.CONTENT_LAYER;
+        private long seed = 42;
+        private boolean shuffle;
+        private TransformerNet initial;
+        private Listener listener;
+        private BiConsumer<Path, String> onSkip = (f, why) -> {};
+        private Path checkpointDir, resume;
+        private int checkpointEvery = 500;
+        private long maxPixels = dev.stylegrad.style.image.ImageFiles.DEFAULT_MAX_PIXELS;
+        private final Map<String, String> extraFingerprint = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** The loss network (VGG16 for the reference's layers; VGG19 with layers it has), loaded to the deepest layer used. */
+        public Builder lossNetwork(Vgg19 net) {
+            this.lossNet = net;
+            return this;
+        }
+
+        /** The style picture; its Gram matrices are computed once, at its own size or {@link #styleSize}. */
+        public Builder style(RgbImage picture) {
+            this.style = picture;
+            return this;
+        }
+
+        /** Resize the style picture so its shorter side is this many pixels first (the reference's {@code --style-size}). */
+        public Builder styleSize(Integer pixels) {
+            this.styleSize = pixels;
+            return this;
+        }
+
+        /** The folder of training pictures (PNG and JPEG, read recursively in sorted path order). */
+        public Builder images(Path folder) {
+            this.images = folder;
+            return this;
+        }
+
+        public Builder imageSize(int pixels) {
+            this.imageSize = pixels;
+            return this;
+        }
+
+        public Builder batchSize(int pictures) {
+            this.batchSize = pictures;
+            return this;
+        }
+
+        /** Train for this many steps in all (resumed steps count). Exclusive with {@link #epochs}. */
+        public Builder steps(long count) {
+            this.steps = count;
+            return this;
+        }
+
+        /** Train until this many passes over the pictures are done. Exclusive with {@link #steps}. */
+        public Builder epochs(int count) {
+            this.epochs = count;
+            return this;
+        }
+
+        public Builder learningRate(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        public Builder contentWeight(double weight) {
+            this.contentWeight = weight;
+            return this;
+        }
+
+        public Builder styleWeight(double weight) {
+            this.styleWeight = weight;
+            return this;
+        }
+
+        /** Style layers (each Gram term weighted 1, as the reference) and the content layer, by the loss network's names. */
+        public Builder layers(List<String> style, String content) {
+            this.styleLayers = List.copyOf(style);
+            this.contentLayer = content;
+            return this;
+        }
+
+        /** Seeds the new network's initial weights and, with {@link #shuffle}, the picture order. Default 42. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Take the pictures in a fresh seeded order each epoch instead of sorted path order. */
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        /** Start from this network (trained further in place) instead of a new one. */
+        public Builder initialNetwork(TransformerNet net) {
+            this.initial = net;
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Told once about each picture that cannot be used: the file and why. */
+        public Builder onSkippedImage(BiConsumer<Path, String> onSkip) {
+            this.onSkip = Objects.requireNonNull(onSkip);
+            return this;
+        }
+
+        /** Checkpoint to {@code dir} every {@code every} steps (0: only at the end), at the end and when cancelled. */
+        public Builder checkpoints(Path dir, int every) {
+            this.checkpointDir = dir;
+            this.checkpointEvery = every;
+            return this;
+        }
+
+        /** Continue the run checkpointed in {@code dir}; its settings must be these. */
+        public Builder resumeFrom(Path dir) {
+            this.resume = dir;
+            return this;
+        }
+
+        public Builder maxPixels(long pixels) {
+            this.maxPixels = pixels;
+            return this;
+        }
+
+        /** More settings a resume must repeat, e.g. the loss network's file hash (the builder cannot see it). */
+        public Builder fingerprint(String key, String value) {
+            extraFingerprint.put(key, value);
+            return this;
+        }
+
+        /** Checks the settings. */
+        public FeedForwardTraining build() {
+            if (lossNet == null) throw new IllegalStateException("training: no loss network (lossNetwork(Vgg19))");
+            if (style == null) throw new IllegalStateException("training: no style picture (style(RgbImage))");
+            if (images == null) throw new IllegalStateException("training: no training pictures (images(folder))");
+            if ((steps == null) == (epochs == null)) throw new IllegalStateException("training: give exactly one of steps(N) and epochs(E)");
+            if (steps != null && steps < 1) throw new IllegalArgumentException("training: steps must be at least 1, got " + steps);
+            if (epochs != null && epochs < 1) throw new IllegalArgumentException("training: epochs must be at least 1, got " + epochs);
+            if (imageSize < 16) throw new IllegalArgumentException("training: the image size must be at least 16 pixels, got " + imageSize);
+            if (batchSize < 1) throw new IllegalArgumentException("training: the batch size must be at least 1, got " + batchSize);
+            if (styleSize != null && styleSize < 16) throw new IllegalArgumentException("training: the style size must be at least 16 pixels, got " + styleSize);
+            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("training: the learning rate must be positive, got " + lr);
+            if (!(contentWeight >= 0) || !(styleWeight >= 0) || !Double.isFinite(contentWeight) || !Double.isFinite(styleWeight)) {
+                throw new IllegalArgumentException("training: the loss weights must be finite and not negative, got content " + contentWeight
+                        + ", style " + styleWeight);
+            }
+            if (checkpointEvery < 0) throw new IllegalArgumentException("training: checkpoint every must be 0 or more, got " + checkpointEvery);
+            if (styleLayers.isEmpty()) throw new IllegalArgumentException("training: no style layers");
+            for (String layer : concat(styleLayers, contentLayer)) {
+                if (!lossNet.availableLayers().contains(layer)) {
+                    throw new IllegalArgumentException("training: the loss network has no layer " + layer + " (it has " + String.join(", ", lossNet.availableLayers()) + ")");
+                }
+            }
+            Map<String, String> fp = new LinkedHashMap<>();
+            fp.put("style", "sha256:" + sha256(style));
+            fp.put("style-size", String.valueOf(styleSize));
+            fp.put("images", images.toAbsolutePath().normalize().toString());
+            fp.put("image-size", String.valueOf(imageSize));
+            fp.put("batch-size", String.valueOf(batchSize));
+            fp.put("lr", String.valueOf(lr));
+            fp.put("content-weight", String.valueOf(contentWeight));
+            fp.put("style-weight", String.valueOf(styleWeight));
+            fp.put("style-layers", String.join(",", styleLayers));
+            fp.put("content-layer", contentLayer);
+            fp.put("seed", String.valueOf(seed));
+            fp.put("shuffle", String.valueOf(shuffle));
+            fp.putAll(extraFingerprint);
+            return new FeedForwardTraining(new Settings(lossNet, style, styleSize, images, imageSize, batchSize, steps, epochs, lr, contentWeight,
+                    styleWeight, List.copyOf(styleLayers), contentLayer, seed, shuffle, initial, listener, onSkip, checkpointDir, checkpointEvery,
+                    resume, maxPixels, new Fingerprint(fp)));
+        }
+
+        private static List<String> concat(List<String> a, String b) {
+            List<String> out = new ArrayList<>(a);
+            out.add(b);
+            return out;
+        }
+
+        private static String sha256(RgbImage image) {
+            try {
+                MessageDigest d = MessageDigest.getInstance("SHA-256");
+                d.update(String.format(Locale.ROOT, "%dx%d", image.width(), image.height()).getBytes(StandardCharsets.US_ASCII));
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * image.pixels().length);
+                b.asIntBuffer().put(image.pixels());
+                d.update(b.array());
+                return HexFormat.of().formatHex(d.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.stylegrad.style.feedforward;
+
+import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.image.Resampler;
+import dev.stylegrad.style.image.RgbImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The training pictures: every PNG and JPEG under a folder (recursively), in sorted path order, taken in that order
+ * batch after batch and wrapping around at the end of an epoch (or, with shuffling, in a fresh seeded order each
+ * epoch). Each picture is resized so its shorter side is the image size and center-cropped to a square, as the
+ * reference's {@code Resize} and {@code CenterCrop} do; a picture that already has that size is used as it is.
+ *
+ * <p>Pictures are decoded when their batch needs them, so a large collection costs no start-up time. One that cannot
+ * be read is reported once (to the skip callback) and passed over from then on. Where the next batch starts is
+ * {@link #position()}: a cursor that a checkpoint saves and {@link #seek} restores.
+ *
+ * <p>Not thread-safe: one training loop reads it.
+ */
+public final class TrainingImages {
+    /** Where the next picture comes from: the epoch (0-based) and the index in that epoch's order. */
+    public record Position(long epoch, int index) {}
+
+    private final List<Path> files;
+    private final int size;
+    private final long maxPixels;
+    private final Long shuffleSeed;
+    private final Set<Integer> unusable = new HashSet<>();
+    private final BiConsumer<Path, String> onSkip;
+    private int[] order;
+    private long epoch;
+    private int index;
+
+    private TrainingImages(List<Path> files, int size, long maxPixels, Long shuffleSeed, BiConsumer<Path, String> onSkip) {
+        this.files = files;
+        this.size = size;
+        this.maxPixels = maxPixels;
+        this.shuffleSeed = shuffleSeed;
+        this.onSkip = onSkip;
+        this.order = orderOf(0);
+    }
+
+    /**
+     * The pictures under {@code folder}.
+     *
+     * @param size the side of the square training pictures
+     * @param shuffleSeed null for sorted path order every epoch; else each epoch's order is a permutation drawn from
+     *     this seed and the epoch number
+     * @param onSkip told once about each picture that cannot be used (the file and why)
+     * @throws IOException if {@code folder} is not a folder or holds no PNG or JPEG file
+     */
+    public static TrainingImages under(Path folder, int size, long maxPixels, Long shuffleSeed, BiConsumer<Path, String> onSkip) throws IOException {
+        if (size < 16) throw new IllegalArgumentException("training images: the image size must be at least 16 pixels, got " + size);
+        if (!Files.isDirectory(folder)) throw new IOException(folder + ": not a folder (--images takes a folder of PNG and JPEG pictures)");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(folder)) {
+            files = walk.filter(Files::isRegularFile).filter(TrainingImages::isPicture).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (files.isEmpty()) throw new IOException(folder + ": no .png, .jpg or .jpeg files in this folder or below it");
+        return new TrainingImages(files, size, maxPixels, shuffleSeed, onSkip);
+    }
+
+    static boolean isPicture(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    /** The picture files found, in sorted path order (usable or not). */
+    public List<Path> files() {
+        return files;
+    }
+
+    public Position position() {
+        return new Position(epoch, index);
+    }
+
+    /** Continues from a saved {@link #position()}; pictures found unusable are found again when reached. */
+    public void seek(Position p) {
+        if (p.index() < 0 || p.index() > files.size() || p.epoch() < 0) {
+            throw new IllegalArgumentException("training images: position " + p + " is outside " + files.size() + " pictures");
+        }
+        epoch = p.epoch();
+        index = p.index();
+        order = orderOf(epoch);
+    }
+
+    /**
+     * The next {@code batch} usable pictures as [batch, 3, size, size] float32 pixels in 0..255.
+     *
+     * @throws IOException if a whole pass over the pictures found none usable
+     */
+    public INDArray next(int batch) throws IOException {
+        int side = size;
+        float[] data = new float[batch * 3 * side * side];
+        int taken = 0, triedSinceUsable = 0;
+        while (taken < batch) {
+            if (index == files.size()) {
+                epoch++;
+                index = 0;
+                order = orderOf(epoch);
+            }
+            int i = order[index++];
+            if (unusable.contains(i)) {
+                if (++triedSinceUsable > files.size()) throw noneUsable();
+                continue;
+            }
+            RgbImage picture;
+            try {
+                picture = squareCrop(ImageFiles.read(files.get(i), maxPixels), side);
+            } catch (IOException | RuntimeException e) {
+                unusable.add(i);
+                onSkip.accept(files.get(i), e.getMessage());
+                if (unusable.size() == files.size() || ++triedSinceUsable > files.size()) throw noneUsable();
+                continue;
+            }
+            triedSinceUsable = 0;
+            int[] px = picture.pixels();
+            int plane = side * side, base = taken * 3 * plane;
+            for (int p = 0; p < plane; p++) {
+                data[base + p] = (px[p] >> 16) & 0xff;
+                data[base + plane + p] = (px[p] >> 8) & 0xff;
+                data[base + 2 * plane + p] = px[p] & 0xff;
+            }
+            taken++;
+        }
+        return Nd4j.create(data, new long[] {batch, 3, side, side}, DataType.FLOAT);
+    }
+
+    private IOException noneUsable() {
+        return new IOException("none of the " + files.size() + " pictures could be read (each was reported as skipped)");
+    }
+
+    /**
+     * Shorter side to {@code side} (the longer one scaled alike and truncated, as torchvision's {@code Resize(int)}),
+     * then the centered {@code side}×{@code side} square (offsets rounded as {@code CenterCrop}).
+     */
+    public static RgbImage squareCrop(RgbImage image, int side) {
+        int w = image.width(), h = image.height();
+        int rw, rh;
+        if (w <= h) {
+            rw = side;
+            rh = (int) ((long) side * h / w);
+        } else {
+            rh = side;
+            rw = (int) ((long) side * w / h);
+        }
+        RgbImage resized = Resampler.resize(image, rw, rh);
+        if (rw == side && rh == side) return resized;
+        int top = (int) Math.round((rh - side) / 2.0), left = (int) Math.round((rw - side) / 2.0);
+        int[] src = resized.pixels(), out = new int[side * side];
+        for (int y = 0; y < side; y++) System.arraycopy(src, (top + y) * rw + left, out, y * side, side);
+        return new RgbImage(side, side, out);
+    }
+
+    private int[] orderOf(long epochNumber) {
+        int n = files.size();
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) o[i] = i;
+        if (shuffleSeed != null) {
+            SplittableRandom r = new SplittableRandom(shuffleSeed * 0x9E3779B97F4A7C15L + epochNumber);
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = o[i];
+                o[i] = o[j];
+                o[j] = t;
+            }
+        }
+        return o;
+    }
+
+    /** The pictures found unusable so far, in sorted order. */
+    public List<Path> unusableFiles() {
+        List<Path> out = new ArrayList<>();
+        unusable.stream().sorted().forEach(i -> out.add(files.get(i)));
+        return out;
+    }
+}
