@@ -19,7 +19,8 @@ import javax.imageio.ImageIO;
  * Draws the two example images: {@code landscape.png} (sky, sun, mountains, lake, hills, a house and trees) and
  * {@code brushstrokes.png} (short curved strokes following a swirling flow field, in a night-sky palette).
  *
- * <p>Run: {@code java -cp styletransfer/target/classes dev.stylegrad.style.examples.ExampleImages DIR [SCALE]}; the
+ * <p>Run: {@code java -cp styletransfer/target/classes dev.stylegrad.style.examples.ExampleImages DIR [SCALE [COUNT]]}
+ * (COUNT: instead, COUNT landscapes drawn with seeds 1..COUNT, {@code landscape-0001.png}, ...); the
  * committed images (scale 1, 512×384) live in {@code styletransfer/src/main/resources/dev/stylegrad/style/examples}.
  * Both are vector drawings, so a whole-number {@code SCALE} draws the same pictures with SCALE times the pixels on each
  * side (the README's large-picture example uses 8: 4096×3072), with real detail instead of an upscaled 512-px image.
@@ -34,6 +35,13 @@ public final class ExampleImages {
         int scale = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         if (scale < 1 || scale > 16) throw new IllegalArgumentException("SCALE must be a whole number from 1 to 16, got " + scale);
         Files.createDirectories(dir);
+        if (args.length > 2) { // COUNT more landscapes drawn with seeds 1..COUNT (e.g. training pictures for `stylegrad train`)
+            int count = Integer.parseInt(args[2]);
+            for (int seed = 1; seed <= count; seed++) {
+                ImageIO.write(landscape(scale, seed), "png", dir.resolve(String.format("landscape-%04d.png", seed)).toFile());
+            }
+            return;
+        }
         ImageIO.write(landscape(scale), "png", dir.resolve("landscape.png").toFile());
         ImageIO.write(brushstrokes(scale), "png", dir.resolve("brushstrokes.png").toFile());
     }
@@ -50,9 +58,14 @@ public final class ExampleImages {
 
     /** A hand-drawn-looking landscape: smooth areas and clear edges, what content images usually are. */
     static BufferedImage landscape(int scale) {
+        return landscape(scale, 42);
+    }
+
+    /** The landscape with its random choices (ridges, trees) drawn from {@code seed}; 42 gives the committed one. */
+    static BufferedImage landscape(int scale, long seed) {
         BufferedImage img = new BufferedImage(W * scale, H * scale, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img, scale);
-        Random rng = new Random(42);
+        Random rng = new Random(seed);
         g.setPaint(new GradientPaint(0, 0, new Color(70, 130, 200), 0, 220, new Color(250, 215, 160)));
         g.fillRect(0, 0, W, 230);
         g.setPaint(new RadialGradientPaint(380, 120, 60, new float[] {0f, 0.45f, 1f},
