@@ -81,6 +81,20 @@ class WeightsDownloaderTest {
     }
 
     @Test
+    void aHashPrefixAsInTorchvisionsFileNamesIsEnoughAndAWrongOneIsRefused() throws Exception {
+        Path target = dir.resolve("w.pth");
+        String prefix = sha(payload).substring(0, 8);
+        assertThat(new WeightsDownloader().fetch(url, target, -1, prefix, null)).isTrue();
+        assertThat(Files.readAllBytes(target)).isEqualTo(payload);
+        Path other = dir.resolve("x.pth");
+        String wrong = (prefix.charAt(0) == '0' ? "1" : "0") + prefix.substring(1);
+        assertThatThrownBy(() -> new WeightsDownloader().fetch(url, other, -1, wrong, null))
+                .isInstanceOf(WeightsDownloader.DownloadException.class).hasMessageContaining("expected one starting " + wrong);
+        assertThat(other).doesNotExist();
+        assertThatThrownBy(() -> new WeightsDownloader().fetch(url, other, -1, "abc", null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void checksumMismatchLeavesNoFileAndSaysSo() throws Exception {
         Path target = dir.resolve("w.pth");
         assertThatThrownBy(() -> new WeightsDownloader().fetch(url, target, payload.length, "00".repeat(32), null))
@@ -96,7 +110,7 @@ class WeightsDownloaderTest {
             closedPort = s.getLocalPort();
         }
         Path target = dir.resolve("w.pth");
-        assertThatThrownBy(() -> new WeightsDownloader().fetch(URI.create("http://127.0.0.1:" + closedPort + "/x"), target, 10, "00", null))
+        assertThatThrownBy(() -> new WeightsDownloader().fetch(URI.create("http://127.0.0.1:" + closedPort + "/x"), target, 10, "00".repeat(32), null))
                 .isInstanceOf(WeightsDownloader.DownloadException.class).hasMessageContaining("cannot download http://127.0.0.1:" + closedPort);
         assertThat(target).doesNotExist();
     }

@@ -45,7 +45,7 @@ final class Progress implements AutoCloseable {
 
     /** Progress in bytes (shown in MiB). */
     static Progress bytes(String task, long totalBytes) {
-        return new Progress(task, totalBytes, " MiB", 1 << 20, Math.max(1, totalBytes / 20));
+        return new Progress(task, totalBytes, " MiB", 1 << 20, totalBytes > 0 ? Math.max(1, totalBytes / 20) : 32L << 20); // unknown size: every 32 MiB
     }
 
     /** Progress in steps; plain mode prints every {@code every} steps. */

@@ -40,8 +40,8 @@ import picocli.CommandLine.Option;
                 "Pictures are read recursively in sorted path order and taken in that order (--shuffle for a seeded order per epoch); each is resized "
                         + "so its shorter side is --image-size and center-cropped. Ctrl-C stops after the current step and saves the model (and the checkpoint)."})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
-    static final String VGG16_FILE = "vgg16-397923af.pth";
-    static final String VGG16_URL = "https://download.pytorch.org/models/" + VGG16_FILE;
+    static final String VGG16_FILE = dev.stylegrad.vgg.PublishedWeights.VGG16_FILE_NAME;
+    static final String VGG16_URL = dev.stylegrad.vgg.PublishedWeights.VGG16_URL;
 
     @Option(names = "--style", required = true, paramLabel = "FILE", description = "The style picture (PNG or JPEG).")
     Path style;
@@ -288,8 +288,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         if (architecture == Vgg19.Architecture.VGG19) return Cli.weightsFile(weights);
         Path f = weights != null ? weights : WeightsLocation.directory().resolve(VGG16_FILE);
         if (!Files.isRegularFile(f)) {
-            throw new BadInputException(f + ": no VGG16 weights here; download torchvision's " + VGG16_URL + " (528 MB) to " + f
-                    + ", give another file with --weights, or train on VGG19 with --loss-network vgg19");
+            throw new BadInputException(f + ": no VGG16 weights here; run `stylegrad weights fetch --model vgg16` (or download torchvision's "
+                    + VGG16_URL + ", 528 MB, to " + f + "), give another file with --weights, or train on VGG19 with --loss-network vgg19");
         }
         return f;
     }

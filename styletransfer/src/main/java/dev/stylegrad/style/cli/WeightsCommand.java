@@ -36,25 +36,34 @@ final class WeightsCommand implements Runnable {
     }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
-            description = "Download " + PublishedWeights.FILE_NAME + " (" + PublishedWeights.SIZE + " bytes), resumably, checked against its sha256.")
+            description = {"Download " + PublishedWeights.FILE_NAME + " (" + PublishedWeights.SIZE + " bytes), resumably, checked against its sha256;",
+                "with --model vgg16, torchvision's " + PublishedWeights.VGG16_FILE_NAME + " (the loss network of `train`), checked against the sha256 digits in its name."})
     static final class Fetch implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", description = "Directory to download into (default: the weights location).")
         Path dir;
 
-        @Option(names = "--url", paramLabel = "URL", description = "Download from a mirror instead of " + PublishedWeights.URL + ".")
+        @Option(names = "--url", paramLabel = "URL", description = "Download from a mirror instead of the published address.")
         URI url;
+
+        @Option(names = "--model", paramLabel = "vgg19|vgg16", defaultValue = "vgg19", description = "Default: ${DEFAULT-VALUE}.")
+        String model;
 
         @Override
         public Integer call() throws Exception {
-            Path target = (dir == null ? WeightsLocation.directory() : dir).resolve(PublishedWeights.FILE_NAME);
-            URI source = url == null ? URI.create(PublishedWeights.URL) : url;
+            boolean vgg16 = model.equalsIgnoreCase("vgg16");
+            if (!vgg16 && !model.equalsIgnoreCase("vgg19")) throw new BadInputException("--model must be vgg19 or vgg16, got " + model);
+            String name = vgg16 ? PublishedWeights.VGG16_FILE_NAME : PublishedWeights.FILE_NAME;
+            String published = vgg16 ? PublishedWeights.VGG16_URL : PublishedWeights.URL;
+            Path target = (dir == null ? WeightsLocation.directory() : dir).resolve(name);
+            URI source = url == null ? URI.create(published) : url;
+            long size = vgg16 ? -1 : PublishedWeights.SIZE;
             boolean fetched;
-            try (Progress progress = Progress.bytes("fetch " + PublishedWeights.FILE_NAME, PublishedWeights.SIZE)) {
-                fetched = new WeightsDownloader().fetch(source, target, PublishedWeights.SIZE, PublishedWeights.SHA256,
+            try (Progress progress = Progress.bytes("fetch " + name, Math.max(size, 0))) {
+                fetched = new WeightsDownloader().fetch(source, target, size, vgg16 ? PublishedWeights.VGG16_SHA256_PREFIX : PublishedWeights.SHA256,
                         (bytes, total) -> progress.update(bytes, null));
             } catch (WeightsDownloader.DownloadException e) {
-                throw new BadInputException(e.getMessage() + ". If this machine is offline, download " + PublishedWeights.URL
-                        + " elsewhere and put it at " + target.toAbsolutePath() + " (then `stylegrad weights verify`)");
+                throw new BadInputException(e.getMessage() + ". If this machine is offline, download " + published
+                        + " elsewhere and put it at " + target.toAbsolutePath() + (vgg16 ? "" : " (then `stylegrad weights verify`)"));
             }
             System.err.println("stylegrad: " + (fetched ? "downloaded and verified " : "already present and verified: ") + target);
             return ExitCode.OK;

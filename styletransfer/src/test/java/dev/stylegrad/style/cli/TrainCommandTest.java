@@ -130,6 +130,6 @@ class TrainCommandTest {
         assertThat(out).doesNotExist();
         StylegradCliTest.Result vgg16 = run("train", "--style", style.toString(), "--images", images.toString(), "--out", out.toString(), "--steps", "1");
         assertThat(vgg16.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(vgg16.err()).contains("no VGG16 weights here; download torchvision's " + TrainCommand.VGG16_URL);
+        assertThat(vgg16.err()).contains("no VGG16 weights here; run `stylegrad weights fetch --model vgg16`").contains(TrainCommand.VGG16_URL);
     }
 }
