@@ -40,7 +40,7 @@ public record Backend(String device, String library, int threads, String kernelI
     public String report() {
         String line = "backend=" + device + " (" + library + "), threads=" + threads + (kernelIsa.isEmpty() ? "" : ", kernels=" + kernelIsa);
         // Say so when oneDNN failed to load on the CPU: everything still runs, on libnd4j's kernels, 2-3x slower
-        // (measured: a classpath in another order than Maven's left out OpenCL's JNI and cost a training run 2.5x).
+        // (measured: a hand-made classpath missing the OpenCL natives jar cost a training run 2.5x).
         if (device.equals("cpu") && kernelIsa.isEmpty() && OneDnn.UNAVAILABLE != null && !OneDnn.UNAVAILABLE.startsWith("turned off")) {
             line += "; oneDNN kernels unavailable, running slower fallbacks (" + OneDnn.UNAVAILABLE + ")";
         }
