@@ -39,8 +39,32 @@ public final class LossPlot {
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setXAxisTickMarkSpacingHint(120); // a readable number of step labels
-        double top = add(chart, "total", losses, Objective.Evaluation::total);
+        // A light solid grid at the labelled ticks only (the log axis' dotted minor lines made a dense mesh).
+        chart.getStyler().setPlotGridLinesColor(new java.awt.Color(225, 225, 225));
+        chart.getStyler().setPlotGridLinesStroke(new java.awt.BasicStroke(1f));
+        int lastStep = Math.max(1, losses.size() - 1);
+        double tick = roundTick(lastStep);
+        double xMax = Math.ceil(lastStep / tick) * tick;
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax(xMax);
+        // About one labelled tick per `tick` steps across the ~700-px plot, and only whole steps labelled.
+        chart.getStyler().setXAxisTickMarkSpacingHint((int) Math.max(40, 700 * tick / xMax));
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(v -> v == Math.rint(v) ? String.valueOf(Math.round(v)) : "");
+        // Steps 0, 1, 2, ... are equally spaced, and for such data XChart puts a tick on every k-th point (0, 23,
+        // 46, ...). An invisible point at a fraction of a step beyond the range makes it compute round ticks instead.
+        var anchor = chart.addSeries(" ", new double[] {0, xMax + 0.5}, new double[] {Double.NaN, Double.NaN});
+        anchor.setMarker(SeriesMarkers.NONE);
+        anchor.setShowInLegend(false);
+        anchor.setLineColor(new java.awt.Color(0, 0, 0, 0));
+        // Total first and wide, so a term that is nearly all of it (style, with the default weights) stays visible on top.
+        double styleShare = medianShare(losses);
+        String totalName = styleShare > 0.9 ? "total (≈ style)" : "total";
+        double top = add(chart, totalName, losses, Objective.Evaluation::total);
+        var total = chart.getSeriesMap().get(totalName);
+        if (total != null) {
+            total.setLineWidth(5f);
+            total.setLineColor(new java.awt.Color(120, 150, 230));
+        }
         top = Math.max(top, add(chart, "content", losses, Objective.Evaluation::content));
         top = Math.max(top, add(chart, "style", losses, Objective.Evaluation::style));
         if (losses.stream().anyMatch(e -> e.tv() > 0)) top = Math.max(top, add(chart, "total variation", losses, Objective.Evaluation::tv));
@@ -62,6 +86,20 @@ public final class LossPlot {
             }
         }
         AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** A round step between labelled ticks for steps 0..last: 1, 2 or 5 times a power of ten, about 6 to 12 ticks. */
+    static double roundTick(int last) {
+        double raw = last / 8.0, p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
+        for (double m : new double[] {1, 2, 5, 10}) if (m * p >= raw) return m * p;
+        return 10 * p;
+    }
+
+    /** The median over steps of style / total, 0 when no step has a positive total. */
+    private static double medianShare(List<Objective.Evaluation> losses) {
+        double[] shares = losses.stream().filter(e -> e.total() > 0 && Double.isFinite(e.total()) && Double.isFinite(e.style()))
+                .mapToDouble(e -> e.style() / e.total()).sorted().toArray();
+        return shares.length == 0 ? 0 : shares[shares.length / 2];
     }
 
     /** Adds the positive finite values as a series; returns the largest (0 if none). */

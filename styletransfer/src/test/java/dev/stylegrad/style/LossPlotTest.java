@@ -64,4 +64,13 @@ public class LossPlotTest {
         assertThat(perStep).isBetween(8.0, 12.0); // ~600 px of plot for 59 steps
         assertThat(lines.get(0) - perStep * 29.5).as("where step 0 is").isBetween(60.0, 130.0);
     }
+
+    @Test
+    void stepTicksAreRoundNumbersForShortAndLongRuns() {
+        assertThat(LossPlot.roundTick(6)).isEqualTo(1);
+        assertThat(LossPlot.roundTick(59)).isEqualTo(10);
+        assertThat(LossPlot.roundTick(499)).isEqualTo(100);
+        assertThat(LossPlot.roundTick(1999)).isEqualTo(500);
+        assertThat(LossPlot.roundTick(40_000)).isEqualTo(5000);
+    }
 }
