@@ -182,10 +182,10 @@ final class RunCommand implements Callable<Integer> {
         if (plot != null) checkWritableFile(plot);
         Backend backend = Backend.current();
         if (device.equals("cuda") && !backend.device().equals("cuda")) {
-            throw new BadInputException("--device cuda: this build loads the CPU backend (" + backend.library() + "); rebuild with `mvn -Pcuda` on a machine with CUDA 11.6");
+            throw new UnsupportedOptionException("--device cuda: this build loads the CPU backend (" + backend.library() + "); rebuild with `mvn -Pcuda` on a machine with CUDA 11.6");
         }
         if (device.equals("cpu") && !backend.device().equals("cpu")) {
-            throw new BadInputException("--device cpu: this build loads the CUDA backend; rebuild without -Pcuda for CPU");
+            throw new UnsupportedOptionException("--device cpu: this build loads the CUDA backend; rebuild without -Pcuda for CPU");
         }
         String noPrecision = Precision.parse(precision).unavailableReason();
         if (noPrecision != null) throw new UnsupportedOptionException("--precision " + precision.trim().toLowerCase(Locale.ROOT) + ": " + noPrecision);

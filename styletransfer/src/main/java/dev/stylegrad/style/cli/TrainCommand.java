@@ -40,6 +40,9 @@ import picocli.CommandLine.Option;
                 "Pictures are read recursively in sorted path order and taken in that order (--shuffle for a seeded order per epoch); each is resized "
                         + "so its shorter side is --image-size and center-cropped. Ctrl-C stops after the current step and saves the model (and the checkpoint)."})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     static final String VGG16_FILE = dev.stylegrad.vgg.PublishedWeights.VGG16_FILE_NAME;
     static final String VGG16_URL = dev.stylegrad.vgg.PublishedWeights.VGG16_URL;
 
@@ -253,15 +256,20 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     /** Everything that can be checked before loading anything. */
     private void check() throws IOException, BadInputException {
-        if (!lossNetwork.equalsIgnoreCase("vgg16") && !lossNetwork.equalsIgnoreCase("vgg19")) {
-            throw new BadInputException("--loss-network must be vgg16 or vgg19, got " + lossNetwork);
+        // Option values that cannot be right are usage errors (exit 2), as picocli's own; files that cannot be used are bad input (3).
+        if (!lossNetwork.equalsIgnoreCase("vgg16") && !lossNetwork.equalsIgnoreCase("vgg19")) usage("--loss-network must be vgg16 or vgg19, got " + lossNetwork);
+        if (imageSize < 16) usage("--image-size must be at least 16 pixels, got " + imageSize);
+        if (batchSize < 1) usage("--batch-size must be at least 1, got " + batchSize);
+        if (length != null && length.steps != null && length.steps < 1) usage("--steps must be at least 1, got " + length.steps);
+        if (length != null && length.epochs != null && length.epochs < 1) usage("--epochs must be at least 1, got " + length.epochs);
+        if (saveEvery < 0) usage("--save-every must be 0 or more, got " + saveEvery);
+        if (checkpointEvery != null && checkpointEvery < 0) usage("--checkpoint-every must be 0 or more, got " + checkpointEvery);
+        if (threads != null && threads < 1) usage("--threads must be at least 1, got " + threads);
+        if (styleSize != null && styleSize < 16) usage("--style-size must be at least 16 pixels, got " + styleSize);
+        if (!(lr > 0) || !Double.isFinite(lr)) usage("--lr must be a positive number, got " + lr);
+        if (!(contentWeight >= 0) || !(styleWeight >= 0) || !Double.isFinite(contentWeight) || !Double.isFinite(styleWeight)) {
+            usage("--content-weight and --style-weight must be finite and not negative");
         }
-        if (imageSize < 16) throw new BadInputException("--image-size must be at least 16 pixels, got " + imageSize);
-        if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
-        if (length != null && length.steps != null && length.steps < 1) throw new BadInputException("--steps must be at least 1, got " + length.steps);
-        if (length != null && length.epochs != null && length.epochs < 1) throw new BadInputException("--epochs must be at least 1, got " + length.epochs);
-        if (saveEvery < 0) throw new BadInputException("--save-every must be 0 or more, got " + saveEvery);
-        if (checkpointEvery != null && checkpointEvery < 0) throw new BadInputException("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             throw new BadInputException("--out " + out + ": the network is written as safetensors; name the file *.safetensors");
         }
@@ -275,6 +283,10 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             throw new BadInputException("--checkpoint " + checkpoint + " already holds a checkpoint; continue it with --resume " + checkpoint
                     + ", or choose an empty directory");
         }
+    }
+
+    private void usage(String message) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     private static void checkWritable(Path file) throws BadInputException {

@@ -150,9 +150,10 @@ class RunCommandTest {
         StylegradCliTest.Result one = runWith("--steps", "1", "--threads", "1", "--out", dir.resolve("o.png").toString());
         assertThat(one.code()).as(one.err()).isZero();
         assertThat(one.err()).contains("threads=1");
-        StylegradCliTest.Result cuda = runWith("--steps", "1", "--device", "cuda", "--out", dir.resolve("o.png").toString());
-        assertThat(cuda.code()).isEqualTo(ExitCode.BAD_INPUT);
+        StylegradCliTest.Result cuda = runWith("--steps", "1", "--device", "cuda", "--out", dir.resolve("cuda.png").toString());
+        assertThat(cuda.code()).as("an option this build cannot honour is a usage error").isEqualTo(ExitCode.USAGE);
         assertThat(cuda.err()).contains("--device cuda").contains("-Pcuda");
+        assertThat(dir.resolve("cuda.png")).doesNotExist();
         assertThat(runWith("--steps", "1", "--device", "tpu", "--out", dir.resolve("o.png").toString()).code()).isEqualTo(ExitCode.USAGE);
     }
 
@@ -170,7 +171,7 @@ class RunCommandTest {
         assertThat(badLayer.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(badLayer.err()).contains("relu9_9");
         assertThat(run("run", "--content", "x.png").code()).isEqualTo(ExitCode.USAGE);
-        assertThat(dir.resolve("o.png")).doesNotExist();
+        assertThat(dir.resolve("cuda.png")).doesNotExist();
     }
 
     /**
@@ -217,7 +218,7 @@ class RunCommandTest {
         StylegradCliTest.Result r = run("run", "--steps", "1", "--size", "32", "--out", dir.resolve("o.png").toString());
         assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(r.err()).contains("cannot download").contains("stylegrad weights fetch").contains(dir.resolve("weights").toString());
-        assertThat(dir.resolve("o.png")).doesNotExist();
+        assertThat(dir.resolve("cuda.png")).doesNotExist();
     }
 
     /** Ctrl-C: a real process gets SIGINT, saves the current image and exits 130. */

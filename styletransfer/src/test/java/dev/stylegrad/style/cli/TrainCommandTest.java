@@ -123,6 +123,9 @@ class TrainCommandTest {
         assertThat(layer.err()).contains("no layer relu9_9 in vgg16");
         StylegradCliTest.Result both = run(args("--steps", "1", "--epochs", "1", "--out", out.toString()).toArray(String[]::new));
         assertThat(both.code()).isEqualTo(ExitCode.USAGE);
+        StylegradCliTest.Result every = run(args("--steps", "1", "--save-every", "-1", "--out", out.toString()).toArray(String[]::new));
+        assertThat(every.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(every.err()).contains("--save-every must be 0 or more, got -1");
         for (int k = 0; k < 4; k++) Files.writeString(images.resolve("p" + k + ".png"), "broken");
         StylegradCliTest.Result none = run(args("--steps", "1", "--out", out.toString()).toArray(String[]::new));
         assertThat(none.code()).as(none.err()).isEqualTo(ExitCode.BAD_INPUT);
