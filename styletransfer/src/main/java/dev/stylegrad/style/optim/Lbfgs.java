@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Limited-memory BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed., algorithms 7.4 and 7.5), the optimizer of
+ * Limited-memory BFGS (Nocedal &amp; Wright, Numerical Optimization, 2nd ed., algorithms 7.4 and 7.5), the optimizer of
  * Gatys et al. and of the classic style-transfer tools: the last {@code history} steps and gradient changes give a
  * quasi-Newton direction by the two-loop recursion, scaled by {@code sᵀy / yᵀy}. The step length is {@code lr}
  * (the first step {@code min(1, 1/‖g‖₁)·lr}), or, with {@code strongWolfe}, found by a line search satisfying the
