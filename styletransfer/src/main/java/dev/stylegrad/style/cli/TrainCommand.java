@@ -97,7 +97,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--style-weight", paramLabel = "B", defaultValue = "1e10", description = "Default: ${DEFAULT-VALUE}.")
     double styleWeight;
 
-    @Option(names = "--style-size", paramLabel = "N", description = "Resize the style picture so its shorter side is N first. Default: its own size.")
+    @Option(names = "--style-size", paramLabel = "N", description = "Resize the style picture to N×N first, as the reference does (its aspect ratio is not kept). Default: its own size.")
     Integer styleSize;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seeds the new network's weights and --shuffle. Default: ${DEFAULT-VALUE}.")

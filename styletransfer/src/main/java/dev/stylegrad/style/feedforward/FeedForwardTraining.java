@@ -155,13 +155,8 @@ public final class FeedForwardTraining {
             boolean shuffle, TransformerNet initial, Listener listener, BiConsumer<Path, String> onSkip, Path checkpointDir,
             int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
         INDArray styleArray() {
-            RgbImage st = style;
-            if (styleSize != null) {
-                int w = st.width(), h = st.height();
-                st = w <= h ? dev.stylegrad.style.image.Resampler.resize(st, styleSize, (int) ((long) styleSize * h / w))
-                        : dev.stylegrad.style.image.Resampler.resize(st, (int) ((long) styleSize * w / h), styleSize);
-            }
-            return Pictures.toArray(st);
+            // As the reference's utils.load_image(style, size): a square of that side, whatever the picture's shape.
+            return Pictures.toArray(styleSize == null ? style : dev.stylegrad.style.image.Resampler.resize(style, styleSize, styleSize));
         }
     }
 
@@ -201,7 +196,7 @@ public final class FeedForwardTraining {
             return this;
         }
 
-        /** Resize the style picture so its shorter side is this many pixels first (the reference's {@code --style-size}). */
+        /** Resize the style picture to this many pixels square first, as the reference's {@code --style-size} does. */
         public Builder styleSize(Integer pixels) {
             this.styleSize = pixels;
             return this;

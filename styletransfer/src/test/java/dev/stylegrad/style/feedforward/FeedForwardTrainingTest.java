@@ -165,4 +165,14 @@ class FeedForwardTrainingTest {
         assertThat(w.sub(b.parameters().get("res3.conv1.conv2d.weight").value()).amaxNumber().doubleValue()).isZero();
         assertThat(w.sub(c.parameters().get("res3.conv1.conv2d.weight").value()).amaxNumber().doubleValue()).isPositive();
     }
+
+    @Test
+    void styleSizeMakesTheStylePictureASquareAsTheReferenceDoes() throws Exception {
+        FeedForwardTraining.Result r = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).styleSize(40).steps(1)
+                .build().run();
+        Trainer by = new Trainer(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth")), vgg,
+                Pictures.toArray(dev.stylegrad.style.image.Resampler.resize(style, 40, 40)), Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3);
+        INDArray batch = org.nd4j.linalg.factory.Nd4j.concat(0, png(images.resolve("a/p0.png")), png(images.resolve("a/p1.png")));
+        assertThat(r.log().get(0).losses()).isEqualTo(by.step(batch));
+    }
 }
