@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * The crash-safe layout every stylegrad checkpoint directory shares: {@code DIR/CURRENT} holds one line, the name of
  * the complete checkpoint ({@code step-NNNNNNNN-xxxxxxxx/}) beside it. A new checkpoint is written into a fresh
- * sibling ({@link #begin}); its files are fsynced, then {@code CURRENT} is replaced atomically and only then is the
- * old one deleted ({@link #commit}). A crash at any instant leaves {@code CURRENT} naming a complete checkpoint;
+ * sibling ({@link #write}); its files are fsynced, then {@code CURRENT} is replaced atomically and only then is the
+ * old one deleted. A crash at any instant leaves {@code CURRENT} naming a complete checkpoint;
  * readers follow {@code CURRENT} only ({@link #current}) and ignore half-written leftovers, which the next commit
  * removes. Nothing else in DIR is touched.
  */
@@ -35,14 +35,56 @@ public final class CheckpointDirectory {
         return Files.exists(dir.resolve(POINTER));
     }
 
+    /** Writes a checkpoint's files into the fresh directory it is given. */
+    @FunctionalInterface
+    public interface Contents {
+        void writeInto(Path target) throws IOException;
+    }
+
+    /**
+     * Writes the checkpoint after {@code step} steps into a fresh directory and makes it DIR's current one (creating
+     * DIR if needed); if writing fails, the half-written directory is deleted and the current checkpoint stays.
+     */
+    public static void write(Path dir, long step, Contents contents) throws IOException {
+        Path target = begin(dir, step);
+        boolean done = false;
+        try {
+            contents.writeInto(target);
+            done = true;
+        } finally {
+            if (!done) abandon(target);
+        }
+        commit(dir, target);
+    }
+
+    /**
+     * The current checkpoint's JSON manifest {@code name}, parsed.
+     *
+     * @throws CheckpointException naming the file if it is missing, unreadable or not JSON
+     */
+    public static com.fasterxml.jackson.databind.JsonNode manifest(Path dir, String name) throws CheckpointException {
+        Path file = current(dir).resolve(name);
+        try {
+            return JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw damaged(file, "missing (" + dir.resolve(POINTER) + " names a checkpoint that is not there)");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw damaged(file, "is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw damaged(file, "cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Creates DIR if needed and a fresh, empty checkpoint directory in it for the state after {@code step} steps. */
-    public static Path begin(Path dir, long step) throws IOException {
+    private static Path begin(Path dir, long step) throws IOException {
         Files.createDirectories(dir);
         return Files.createDirectory(dir.resolve(String.format("step-%08d-%08x", step, RANDOM.nextInt())));
     }
 
     /** Makes {@code target} (from {@link #begin}, its files written) DIR's current checkpoint and removes the old one. */
-    public static void commit(Path dir, Path target) throws IOException {
+    private static void commit(Path dir, Path target) throws IOException {
         String name = target.getFileName().toString();
         syncDirectory(target); // the new files' names are durable before CURRENT points at them
         AtomicFiles.write(dir.resolve(POINTER), out -> out.write((name + "\n").getBytes(StandardCharsets.US_ASCII)));
@@ -51,7 +93,7 @@ public final class CheckpointDirectory {
     }
 
     /** Deletes a checkpoint directory {@link #begin} made whose writing failed. */
-    public static void abandon(Path target) throws IOException {
+    private static void abandon(Path target) throws IOException {
         deleteTree(target);
     }
 

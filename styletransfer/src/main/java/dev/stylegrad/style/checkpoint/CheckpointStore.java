@@ -1,6 +1,5 @@
 package dev.stylegrad.style.checkpoint;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,15 +9,9 @@ import dev.stylegrad.tensor.AtomicFiles;
 import dev.stylegrad.tensor.Npy;
 import dev.stylegrad.vgg.Checksums;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -66,9 +58,7 @@ public final class CheckpointStore {
 
     /** Writes {@code c} as DIR's current checkpoint (creating DIR if needed) and removes the one it replaces. */
     public static void write(Path dir, Checkpoint c) throws IOException {
-        Path target = CheckpointDirectory.begin(dir, c.completedSteps());
-        boolean done = false;
-        try {
+        CheckpointDirectory.write(dir, c.completedSteps(), target -> {
             Map<String, String> hashes = new TreeMap<>();
             writeArray(c.image(), target, IMAGE, hashes);
             ObjectNode scalars = JSON.createObjectNode(), arrays = JSON.createObjectNode();
@@ -114,27 +104,14 @@ public final class CheckpointStore {
             }
             byte[] manifest = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
             AtomicFiles.write(target.resolve(MANIFEST), out -> out.write(manifest));
-            done = true;
-        } finally {
-            if (!done) CheckpointDirectory.abandon(target);
-        }
-        CheckpointDirectory.commit(dir, target);
+        });
     }
 
     /** Reads DIR's current checkpoint; a missing or damaged file is a {@link CheckpointException} naming it. */
     public static Checkpoint read(Path dir) throws CheckpointException {
         Path ckpt = CheckpointDirectory.current(dir);
         Path manifestFile = ckpt.resolve(MANIFEST);
-        JsonNode m;
-        try {
-            m = JSON.readTree(Files.readAllBytes(manifestFile));
-        } catch (NoSuchFileException e) {
-            throw damaged(manifestFile, "missing (" + dir.resolve(POINTER) + " names a checkpoint that is not there)");
-        } catch (JsonProcessingException e) {
-            throw damaged(manifestFile, "is not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw damaged(manifestFile, "cannot be read (" + e.getMessage() + ")");
-        }
+        JsonNode m = CheckpointDirectory.manifest(dir, MANIFEST);
         if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText())) throw damaged(manifestFile, "is not a stylegrad checkpoint manifest");
         int version = m.path("version").asInt(-1);
         if (version != 1 && version != VERSION) {

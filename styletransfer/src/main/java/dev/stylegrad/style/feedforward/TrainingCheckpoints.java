@@ -1,6 +1,5 @@
 package dev.stylegrad.style.feedforward;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +14,6 @@ import dev.stylegrad.vgg.io.TensorInfo;
 import dev.stylegrad.vgg.io.WeightsFiles;
 import dev.stylegrad.vgg.io.WeightsReader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,9 +48,7 @@ final class TrainingCheckpoints {
 
     static void write(Path dir, TransformerNet net, ParameterAdam.State adam, TrainingImages.Position position, Fingerprint fingerprint,
             List<FeedForwardTraining.LoggedStep> log) throws IOException {
-        Path target = CheckpointDirectory.begin(dir, log.size());
-        boolean done = false;
-        try {
+        CheckpointDirectory.write(dir, log.size(), target -> {
             net.save(target.resolve(MODEL));
             Map<String, INDArray> moments = new LinkedHashMap<>();
             for (String name : adam.counts().keySet()) {
@@ -80,26 +76,13 @@ final class TrainingCheckpoints {
             }
             byte[] manifest = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
             AtomicFiles.write(target.resolve(MANIFEST), out -> out.write(manifest));
-            done = true;
-        } finally {
-            if (!done) CheckpointDirectory.abandon(target);
-        }
-        CheckpointDirectory.commit(dir, target);
+        });
     }
 
     static Saved read(Path dir) throws CheckpointException {
         Path ckpt = CheckpointDirectory.current(dir);
         Path manifestFile = ckpt.resolve(MANIFEST);
-        JsonNode m;
-        try {
-            m = JSON.readTree(Files.readAllBytes(manifestFile));
-        } catch (NoSuchFileException e) {
-            throw CheckpointDirectory.damaged(manifestFile, "missing (" + dir.resolve(CheckpointDirectory.POINTER) + " names a checkpoint that is not there)");
-        } catch (JsonProcessingException e) {
-            throw CheckpointDirectory.damaged(manifestFile, "is not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw CheckpointDirectory.damaged(manifestFile, "cannot be read (" + e.getMessage() + ")");
-        }
+        JsonNode m = CheckpointDirectory.manifest(dir, MANIFEST);
         if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText())) {
             throw CheckpointDirectory.damaged(manifestFile, "is not a stylegrad training checkpoint manifest"
                     + (m != null && m.has("optimizer") ? " (it is a `stylegrad run` checkpoint)" : ""));
