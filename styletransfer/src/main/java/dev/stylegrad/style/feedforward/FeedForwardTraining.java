@@ -80,7 +80,10 @@ public final class FeedForwardTraining {
         cancelled = true;
     }
 
-    /** The settings that decide the result (for checkpoints: a resume must repeat them). */
+    /**
+     * The settings that decide the result (for checkpoints: a resume must repeat them); {@link #run} adds the list of
+     * pictures it finds.
+     */
     public Fingerprint fingerprint() {
         return s.fingerprint;
     }
@@ -88,12 +91,16 @@ public final class FeedForwardTraining {
     /** Runs the training to its step or epoch count, or until cancelled or the losses stop being finite. */
     public Result run() throws IOException, CheckpointException {
         TrainingImages images = TrainingImages.under(s.images, s.imageSize, s.maxPixels, s.shuffle ? s.seed : null, s.onSkip);
+        // The pictures found decide the batches, so a resume must find the same ones (their paths, in order).
+        Map<String, String> withPictures = new LinkedHashMap<>(s.fingerprint.values());
+        withPictures.put("pictures", images.files().size() + " files, sha256:" + pathsHash(s.images, images.files()));
+        Fingerprint fingerprint = new Fingerprint(withPictures);
         TransformerNet net;
         List<LoggedStep> log = new ArrayList<>();
         TrainingCheckpoints.Saved resumed = null;
         if (s.resume != null) {
             resumed = TrainingCheckpoints.read(s.resume);
-            List<String> differences = resumed.fingerprint().differences(s.fingerprint);
+            List<String> differences = resumed.fingerprint().differences(fingerprint);
             if (!differences.isEmpty()) {
                 throw new CheckpointException(s.resume + ": the checkpoint was made with other settings: " + String.join("; ", differences)
                         + " (give the checkpoint's settings, or start a new run without --resume)");
@@ -134,14 +141,24 @@ public final class FeedForwardTraining {
             step++;
             if (s.listener != null) s.listener.onStep(new Step(step - 1, l, seconds, images.position(), net));
             if (s.checkpointDir != null && s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && !finished(step, images)) {
-                TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), s.fingerprint, log);
+                TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), fingerprint, log);
                 lastCheckpoint = step;
             }
         }
         if (s.checkpointDir != null && lastCheckpoint != step && reason != StopReason.DIVERGED) {
-            TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), s.fingerprint, log);
+            TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), fingerprint, log);
         }
         return new Result(net, step, reason, List.copyOf(log), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String pathsHash(Path folder, List<Path> files) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (Path f : files) d.update((folder.relativize(f).toString().replace('\\', '/') + "\n").getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private boolean finished(long step, TrainingImages images) {

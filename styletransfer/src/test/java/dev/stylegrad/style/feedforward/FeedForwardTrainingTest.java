@@ -137,6 +137,9 @@ class FeedForwardTrainingTest {
         builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(1).checkpoints(ckpt, 0).build().run();
         assertThatThrownBy(() -> builder(null).steps(2).learningRate(2e-3).resumeFrom(ckpt).build().run())
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("lr: checkpoint 0.001, given 0.002");
+        Files.copy(images.resolve("a/p0.png"), images.resolve("a/p00.png")); // one more picture: other batches from here on
+        assertThatThrownBy(() -> builder(null).steps(2).resumeFrom(ckpt).build().run())
+                .isInstanceOf(CheckpointException.class).hasMessageContaining("pictures: checkpoint 5 files").hasMessageContaining("given 6 files");
     }
 
     @Test
