@@ -36,30 +36,19 @@ def vgg16_features():
     return nn.Sequential(*layers)
 
 
-LAYERS = {3: "relu1_2", 8: "relu2_2", 15: "relu3_3", 22: "relu4_3"}
+# The reference's feature taps and Gram matrix, as the training fixture defines them (same indices on full widths).
+spec = importlib.util.spec_from_file_location(
+    "make_training", os.path.join(HERE, "..", "styletransfer", "src", "test", "fixtures", "training", "make_training.py"))
+training = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(training)
+vgg_outputs, gram_matrix = training.vgg_outputs, training.gram_matrix
 
 
-def vgg_outputs(vgg, x):
-    out = []
-    for i, layer in enumerate(vgg):
-        x = layer(x)
-        if i in LAYERS:
-            out.append(x)
-        if i == max(LAYERS):
-            break
-    return out
-
-
+# Not the fixture's normalize_batch: that one divides in place, and this script reuses its input batch every step.
 def normalize_batch(batch):
     mean = batch.new_tensor([0.485, 0.456, 0.406]).view(-1, 1, 1)
     std = batch.new_tensor([0.229, 0.224, 0.225]).view(-1, 1, 1)
     return (batch.div(255.0) - mean) / std
-
-
-def gram_matrix(y):
-    (b, ch, h, w) = y.size()
-    features = y.view(b, ch, w * h)
-    return features.bmm(features.transpose(1, 2)) / (ch * h * w)
 
 
 p = argparse.ArgumentParser()
