@@ -2,6 +2,7 @@ package dev.stylegrad.style.cli;
 
 import dev.stylegrad.style.InputImages;
 import dev.stylegrad.style.feedforward.Pictures;
+import dev.stylegrad.style.feedforward.TrainingImages;
 import dev.stylegrad.style.feedforward.TransformerNet;
 import dev.stylegrad.style.image.ImageFiles;
 import dev.stylegrad.style.image.RgbImage;
@@ -53,7 +54,7 @@ final class ApplyCommand implements Callable<Integer> {
                 throw new BadInputException("--out " + out + ": --content is a folder, so --out must be a folder too, but it is a file");
             }
             try (Stream<Path> files = Files.list(content)) {
-                files.filter(Files::isRegularFile).filter(ApplyCommand::isPicture).sorted()
+                files.filter(Files::isRegularFile).filter(TrainingImages::isPicture).sorted()
                         .forEach(f -> jobs.add(new Path[] {f, out.resolve(f.getFileName().toString())}));
             }
             if (jobs.isEmpty()) throw new BadInputException(content + ": no .png, .jpg or .jpeg files in this folder");
@@ -87,10 +88,5 @@ final class ApplyCommand implements Callable<Integer> {
         if (folder) System.err.printf(Locale.ROOT, "stylegrad: %d of %d pictures written to %s%n", written, jobs.size(), out);
         if (!failed.isEmpty()) throw new BadInputException(failed.size() + " of " + jobs.size() + " pictures could not be read: " + String.join(", ", failed));
         return ExitCode.OK;
-    }
-
-    private static boolean isPicture(Path f) {
-        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
 }

@@ -320,10 +320,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     private long countPictures() throws IOException {
         try (var walk = Files.walk(images)) {
-            return walk.filter(Files::isRegularFile).filter(f -> {
-                String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
-            }).count();
+            return walk.filter(Files::isRegularFile).filter(dev.stylegrad.style.feedforward.TrainingImages::isPicture).count();
         }
     }
 

@@ -76,7 +76,8 @@ public final class TrainingImages {
         return new TrainingImages(files, size, maxPixels, shuffleSeed, onSkip);
     }
 
-    static boolean isPicture(Path f) {
+    /** Whether the file name ends in .png, .jpg or .jpeg (any case): the pictures train and apply take from a folder. */
+    public static boolean isPicture(Path f) {
         String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
