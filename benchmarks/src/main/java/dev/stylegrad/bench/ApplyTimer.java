@@ -1,6 +1,6 @@
 package dev.stylegrad.bench;
 
-import dev.stylegrad.style.feedforward.TransformerNet;
+import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.tensor.Backend;
 import dev.stylegrad.tensor.MemoryScope;
 import java.io.IOException;

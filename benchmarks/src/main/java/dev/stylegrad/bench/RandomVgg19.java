@@ -1,7 +1,7 @@
 package dev.stylegrad.bench;
 
-import dev.stylegrad.vgg.Vgg19;
-import dev.stylegrad.vgg.io.SafetensorsWriter;
+import dev.stylegrad.models.Vgg;
+import dev.stylegrad.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public final class RandomVgg19 {
     }
 
     /** The random network through {@code deepestLayer} (e.g. relu5_1), max pooling. */
-    public static Vgg19 load(long seed, String deepestLayer) throws IOException {
-        return Vgg19.load(file(seed), deepestLayer, Vgg19.Pooling.MAX);
+    public static Vgg load(long seed, String deepestLayer) throws IOException {
+        return Vgg.load(file(seed), deepestLayer, Vgg.Pooling.MAX);
     }
 }

@@ -5,9 +5,9 @@ import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Adam;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.MemoryScope;
-import dev.stylegrad.vgg.ImageNet;
+import dev.stylegrad.models.ImageNet;
 import dev.stylegrad.tensor.Precision;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,7 +36,7 @@ public final class StyleStep {
 
     /** {@link #create(int, long)} with the convolutions and Grams in {@code precision}. */
     public static StyleStep create(int side, long seed, Precision precision) throws IOException {
-        Vgg19 net = RandomVgg19.load(seed, "relu5_1");
+        Vgg net = RandomVgg19.load(seed, "relu5_1");
         RgbImage content = randomImage(side, seed + 1), style = randomImage(side, seed + 2);
         Objective objective = StyleTransfer.builder().content(content).style(style).network(net).precision(precision).build().objective();
         INDArray x = MemoryScope.outside(() -> ImageNet.fromPixels(content.pixels(), side, side));

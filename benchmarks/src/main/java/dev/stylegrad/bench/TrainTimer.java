@@ -1,10 +1,10 @@
 package dev.stylegrad.bench;
 
 import dev.stylegrad.style.feedforward.Trainer;
-import dev.stylegrad.style.feedforward.TransformerNet;
+import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.tensor.Backend;
 import dev.stylegrad.tensor.MemoryScope;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,8 +46,8 @@ public final class TrainTimer {
         if (dir == null || args.length % 2 != 0) usage("--weights DIR is required (torch_train.py --save-random DIR writes it)");
         System.err.println("# " + Backend.current().report());
         TransformerNet net = TransformerNet.load(dir.resolve("transformer.pth"));
-        Vgg19 vgg = Vgg19.load(arch.equals("vgg19") ? Vgg19.Architecture.VGG19 : Vgg19.Architecture.VGG16,
-                lossWeights != null ? lossWeights : dir.resolve("vgg16_features.pth"), "relu4_3", Vgg19.Pooling.MAX);
+        Vgg vgg = Vgg.load(arch.equals("vgg19") ? Vgg.Architecture.VGG19 : Vgg.Architecture.VGG16,
+                lossWeights != null ? lossWeights : dir.resolve("vgg16_features.pth"), "relu4_3", Vgg.Pooling.MAX);
         Nd4j.getRandom().setSeed(0);
         INDArray style = Nd4j.rand(DataType.FLOAT, 1, 3, size, size).muli(255);
         INDArray x = images == null ? Nd4j.rand(DataType.FLOAT, batch, 3, size, size).muli(255)

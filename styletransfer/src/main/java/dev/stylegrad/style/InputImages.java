@@ -3,7 +3,7 @@ package dev.stylegrad.style;
 import dev.stylegrad.style.image.ImageFiles;
 import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
-import dev.stylegrad.vgg.ImageNet;
+import dev.stylegrad.models.ImageNet;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;

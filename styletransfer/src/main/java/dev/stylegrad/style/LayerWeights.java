@@ -1,6 +1,6 @@
 package dev.stylegrad.style;
 
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +33,7 @@ public final class LayerWeights {
                     throw new IllegalArgumentException("bad weight in layer entry '" + e + "'; expected name:number, e.g. relu1_1:0.75");
                 }
             }
-            if (!Vgg19.layerNames().contains(name)) {
+            if (!Vgg.layerNames().contains(name)) {
                 throw new IllegalArgumentException("unknown layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
             }
             if (!(w >= 0) || Double.isInfinite(w)) throw new IllegalArgumentException("layer weight must be a finite number >= 0, got '" + e + "'");

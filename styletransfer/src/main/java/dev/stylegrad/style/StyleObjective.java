@@ -6,7 +6,7 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Precision;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * evaluation runs in one {@link MemoryScope}, so steps reuse one block of memory.
  */
 final class StyleObjective implements Objective {
-    private final Vgg19 net;
+    private final Vgg net;
     private final Map<String, Double> contentLayers;
     private final Map<String, Double> styleLayers;
     private final double contentWeight, styleWeight, tvWeight;
@@ -33,7 +33,7 @@ final class StyleObjective implements Objective {
      * @param styles normalized style images, each [1, 3, h, w] (sizes may differ from the content's)
      * @param blend weights of the style images, summing to 1
      */
-    StyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
+    StyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                    Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight) {
         this.net = net;
         this.contentLayers = contentLayers;

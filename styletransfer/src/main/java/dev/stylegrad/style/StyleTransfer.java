@@ -8,8 +8,8 @@ import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.style.optim.Optimizer;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Precision;
-import dev.stylegrad.vgg.ImageNet;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.ImageNet;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Threads: a built {@code StyleTransfer} is one job and runs on one thread at a time; {@link #run()} called while
  * it is already running elsewhere throws {@link IllegalStateException}. To run several style transfers at once,
  * build one {@code StyleTransfer} per run and call {@link #run()} on each from its own thread; they may share a loaded
- * {@link Vgg19} (its weights are only read). Concurrent runs give bit for bit the images and losses they give one
+ * {@link Vgg} (its weights are only read). Concurrent runs give bit for bit the images and losses they give one
  * after the other (tested on every CI run): every kernel is safe to call from several threads, and each thread has
  * its own memory scope. The listener is called on the run's thread.
  */
@@ -131,7 +131,7 @@ public final class StyleTransfer {
     public Result run() throws IOException {
         if (!running.compareAndSet(false, true)) {
             throw new IllegalStateException("this StyleTransfer is already running on another thread: build one StyleTransfer "
-                    + "per concurrent run (they may share a Vgg19)");
+                    + "per concurrent run (they may share a Vgg)");
         }
         try {
             return runAlone();
@@ -147,7 +147,7 @@ public final class StyleTransfer {
         if (b.network == null && scales() > 1) {
             LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
             layers.addAll(b.styleLayers.keySet());
-            b.network = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling).withGradientPrecision(b.precision);
+            b.network = Vgg.load(b.weights, Vgg.deepestOf(layers), b.pooling).withGradientPrecision(b.precision);
             loadedHere = true;
         }
         try {
@@ -312,11 +312,11 @@ public final class StyleTransfer {
         for (RgbImage s : b.styles) styles.add(normalized(Resampler.resize(s, sw, sh)));
         double[] blend = normalizedBlend();
 
-        Vgg19 net = b.network;
+        Vgg net = b.network;
         if (net == null) {
             LinkedHashSet<String> layers = new LinkedHashSet<>(b.contentLayers.keySet());
             layers.addAll(b.styleLayers.keySet());
-            net = Vgg19.load(b.weights, Vgg19.deepestOf(layers), b.pooling);
+            net = Vgg.load(b.weights, Vgg.deepestOf(layers), b.pooling);
         }
         net = net.withGradientPrecision(b.precision);
         int tile = tileSide(net, w, h);
@@ -344,7 +344,7 @@ public final class StyleTransfer {
      * The owned side of the tiles a {@code w × h} step is computed in, or 0 for untiled, as the builder says or
      * automatically ({@link #automaticTile}); tells the notice sink when it tiles.
      */
-    private int tileSide(Vgg19 net, int w, int h) {
+    private int tileSide(Vgg net, int w, int h) {
         List<String> layers = layerNames();
         int halo = TiledStyleObjective.minimumHalo(layers), align = TiledStyleObjective.alignment(layers);
         if (b.tile != null) {
@@ -475,8 +475,8 @@ public final class StyleTransfer {
         private List<RgbImage> styles = new ArrayList<>();
         private double[] blend;
         private Path weights;
-        private Vgg19 network;
-        private Vgg19.Pooling pooling = Vgg19.Pooling.MAX;
+        private Vgg network;
+        private Vgg.Pooling pooling = Vgg.Pooling.MAX;
         private Integer size;
         private int[] scales; // several scales' longer sides; null: the one scale of size
         private double styleScale = 1.0;
@@ -505,7 +505,7 @@ public final class StyleTransfer {
          * What the gradient's products multiply in (default FP32). {@link Precision#BF16}: the convolutions' input
          * gradients and the Gram matrices' backward read bfloat16 operands and sum in float32; the forward pass (so
          * every loss), the image, its gradient, the style targets and the optimizer state stay float32 (why: {@link
-         * Vgg19#withGradientPrecision}). It applies to a {@link #network} given here too. {@link #build()} refuses
+         * Vgg#withGradientPrecision}). It applies to a {@link #network} given here too. {@link #build()} refuses
          * BF16 where the CPU cannot run it.
          */
         public Builder precision(Precision precision) {
@@ -563,12 +563,12 @@ public final class StyleTransfer {
         }
 
         /** A network already loaded (deep enough for every loss layer); its pooling is used. */
-        public Builder network(Vgg19 net) {
+        public Builder network(Vgg net) {
             this.network = net;
             return this;
         }
 
-        public Builder pooling(Vgg19.Pooling pooling) {
+        public Builder pooling(Vgg.Pooling pooling) {
             this.pooling = Objects.requireNonNull(pooling);
             return this;
         }
@@ -798,8 +798,8 @@ public final class StyleTransfer {
         private void checkImagesReachTheLayers() {
             LinkedHashSet<String> layers = new LinkedHashSet<>(contentLayers.keySet());
             layers.addAll(styleLayers.keySet());
-            String deepest = Vgg19.deepestOf(layers);
-            int min = Vgg19.minimumSide(deepest);
+            String deepest = Vgg.deepestOf(layers);
+            int min = Vgg.minimumSide(deepest);
             int[] working = workingSize(0); // the first scale is the smallest
             checkSide("content image", content, working[0], working[1], min, deepest);
             for (int k = 0; k < styles.size(); k++) {

@@ -6,7 +6,7 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,14 +29,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       constant; total variation: the pixel pairs whose first pixel is owned) is back-propagated to the window's
  *       pixels and added into the picture's gradient.
  * </ol>
- * The halo (at least the deepest layer's receptive-field margin, {@link Vgg19#receptiveFieldMargin}) makes the owned
+ * The halo (at least the deepest layer's receptive-field margin, {@link Vgg#receptiveFieldMargin}) makes the owned
  * features exact; seeding owned positions only counts each feature once. Content targets and style Gram matrices
  * are computed tile by tile too.
  */
 final class TiledStyleObjective implements Objective {
     static final String SCOPE = "style-tile";
 
-    private final Vgg19 net;
+    private final Vgg net;
     private final TileGrid grid;
     private final Map<String, Double> contentLayers, styleLayers;
     private final double contentWeight, styleWeight, tvWeight;
@@ -64,13 +64,13 @@ final class TiledStyleObjective implements Objective {
      * @param ownedSide side of a tile's owned region (rounded up to the deepest layer's stride)
      * @param halo context around it (rounded up likewise); at least {@link #minimumHalo} for exact results
      */
-    TiledStyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
+    TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo) {
         this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, ownedSide, halo, true);
     }
 
     /** {@code seedOwnedOnly = false} seeds every window position: wrong (features in the halo count twice); for tests. */
-    TiledStyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
+    TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
                         boolean seedOwnedOnly) {
         this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, ownedSide, halo, seedOwnedOnly,
@@ -78,7 +78,7 @@ final class TiledStyleObjective implements Objective {
     }
 
     /** As above, telling {@code progress} after each window (on this thread), for progress output during long steps. */
-    TiledStyleObjective(Vgg19 net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
+    TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
                         boolean seedOwnedOnly, WindowProgress progress) {
         this.net = net;
@@ -112,14 +112,14 @@ final class TiledStyleObjective implements Objective {
 
     /** The halo that makes tiles exact for these layers: the deepest one's receptive-field margin, on the grid. */
     static int minimumHalo(Iterable<String> layers) {
-        String deepest = Vgg19.deepestOf(toList(layers));
-        int align = Vgg19.stride(deepest);
-        return (Vgg19.receptiveFieldMargin(deepest) + align - 1) / align * align;
+        String deepest = Vgg.deepestOf(toList(layers));
+        int align = Vgg.stride(deepest);
+        return (Vgg.receptiveFieldMargin(deepest) + align - 1) / align * align;
     }
 
     /** Tile corners lie on the deepest layer's grid, so every layer's positions divide evenly. */
     static int alignment(Iterable<String> layers) {
-        return Vgg19.stride(Vgg19.deepestOf(toList(layers)));
+        return Vgg.stride(Vgg.deepestOf(toList(layers)));
     }
 
     TileGrid grid() {
@@ -299,7 +299,7 @@ final class TiledStyleObjective implements Objective {
      * border the layer's flooring decides, which the window (it ends there too) reproduces.
      */
     private static INDArrayIndex[] ownedIndices(TileGrid on, TileGrid.Tile tile, String layer, INDArray windowFeature, boolean inPicture) {
-        int s = Vgg19.stride(layer);
+        int s = Vgg.stride(layer);
         long fh = windowFeature.size(2), fw = windowFeature.size(3);
         long y0 = (tile.y0() - tile.wy()) / s, x0 = (tile.x0() - tile.wx()) / s;
         long y1 = tile.y1() == on.height() ? fh : (tile.y1() - tile.wy()) / s;
@@ -312,7 +312,7 @@ final class TiledStyleObjective implements Objective {
     /** Where pass 2 seeds the gradient: the owned positions (or, for tests, the whole window). */
     private INDArrayIndex[] seededIndices(TileGrid.Tile tile, String layer, INDArray windowFeature, boolean inPicture) {
         if (seedOwnedOnly) return ownedIndices(tile, layer, windowFeature, inPicture);
-        int s = Vgg19.stride(layer);
+        int s = Vgg.stride(layer);
         long dy = inPicture ? tile.wy() / s : 0, dx = inPicture ? tile.wx() / s : 0;
         return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(),
             NDArrayIndex.interval(dy, dy + windowFeature.size(2)), NDArrayIndex.interval(dx, dx + windowFeature.size(3))};
@@ -358,7 +358,7 @@ final class TiledStyleObjective implements Objective {
     private long[] pictureShape(String layer, long channels) {
         return pictureFeatureShape.computeIfAbsent(layer, l -> {
             long h = grid.height(), w = grid.width();
-            for (int s = Vgg19.stride(l); s > 1; s /= 2) {
+            for (int s = Vgg.stride(l); s > 1; s /= 2) {
                 h /= 2;
                 w /= 2;
             }

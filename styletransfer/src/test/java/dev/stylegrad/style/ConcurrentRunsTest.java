@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.style.image.RgbImage;
-import dev.stylegrad.vgg.Vgg19;
-import dev.stylegrad.vgg.io.SafetensorsWriter;
+import dev.stylegrad.models.Vgg;
+import dev.stylegrad.io.SafetensorsWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class ConcurrentRunsTest {
 
     @TempDir
     static Path dir;
-    private static Vgg19 net;
+    private static Vgg net;
     private static RgbImage landscape, strokes;
 
     @BeforeAll
@@ -57,7 +57,7 @@ class ConcurrentRunsTest {
         }
         Path file = dir.resolve("vgg19-full-width-random.safetensors");
         SafetensorsWriter.write(file, tensors, Map.of("format", "pt"));
-        net = Vgg19.load(file, "relu5_1", Vgg19.Pooling.MAX);
+        net = Vgg.load(file, "relu5_1", Vgg.Pooling.MAX);
         landscape = bundled("landscape.png");
         strokes = bundled("brushstrokes.png");
     }

@@ -1,5 +1,6 @@
 package dev.stylegrad.style;
 
+import dev.stylegrad.models.ModelFixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** The committed PyTorch reference run (fixtures/course, made by make_course_fixtures.py) and comparison helpers. */
 final class CourseReference {
     static final Path DIR = Path.of("src/test/fixtures/course");
-    static final Path MINI_WEIGHTS = Path.of("../vgg-loader/src/test/fixtures/mini_vgg19/mini_vgg19_legacy.pth");
+    static final Path MINI_WEIGHTS = ModelFixtures.MINI_VGG19;
 
     private CourseReference() {}
 
@@ -97,8 +98,8 @@ final class CourseReference {
 
     /** PSNR in dB between two normalized images, measured on de-normalized values in [0, 255]. */
     static double psnr(INDArray a, INDArray b) {
-        INDArray da = dev.stylegrad.vgg.ImageNet.denormalize(a).muli(255);
-        INDArray db = dev.stylegrad.vgg.ImageNet.denormalize(b).muli(255);
+        INDArray da = dev.stylegrad.models.ImageNet.denormalize(a).muli(255);
+        INDArray db = dev.stylegrad.models.ImageNet.denormalize(b).muli(255);
         double mse = da.sub(db).muli(da.sub(db)).meanNumber().doubleValue();
         return 10 * Math.log10(255.0 * 255.0 / mse);
     }

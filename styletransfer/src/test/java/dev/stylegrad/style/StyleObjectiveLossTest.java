@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.style.optim.Objective;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +25,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * not finite. Also {@link TotalVariation}'s limits and {@link LayerWeights}' parsing.
  */
 class StyleObjectiveLossTest {
-    static Vgg19 net;
+    static Vgg net;
 
     @BeforeAll
     static void load() throws IOException {
-        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg19.Pooling.MAX);
+        net = Vgg.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg.Pooling.MAX);
     }
 
     static INDArray image(long seed, int h, int w) {

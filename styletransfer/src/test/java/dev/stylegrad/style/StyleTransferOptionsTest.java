@@ -11,8 +11,8 @@ import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.ExactArrays;
-import dev.stylegrad.vgg.ImageNet;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.ImageNet;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +28,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class StyleTransferOptionsTest {
     static RgbImage content, style;
-    static Vgg19 net;
+    static Vgg net;
 
     @BeforeAll
     static void load() throws IOException {
         content = CourseReference.content();
         style = CourseReference.style();
-        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg19.Pooling.MAX);
+        net = Vgg.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg.Pooling.MAX);
     }
 
     static StyleTransfer.Builder base() {
@@ -45,14 +45,14 @@ class StyleTransferOptionsTest {
         return b.build().run().losses().get(0);
     }
 
-    static INDArray features(RgbImage img, String layer, Vgg19 network) {
+    static INDArray features(RgbImage img, String layer, Vgg network) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return network.forward(Tensor.constant(ImageNet.fromPixels(img.pixels(), img.width(), img.height())), List.of(layer)).get(layer).value();
         }
     }
 
     /** mean((G(a) − G(b))²) / (d·h·w) at one layer, computed directly. */
-    static double styleTerm(RgbImage a, RgbImage b, String layer, Vgg19 network) {
+    static double styleTerm(RgbImage a, RgbImage b, String layer, Vgg network) {
         INDArray fa = features(a, layer, network), fb = features(b, layer, network);
         double mse = Ops.mse(Ops.gram(Tensor.constant(fa)), Ops.gram(Tensor.constant(fb))).value().getDouble(0);
         return mse / (fa.size(1) * fa.size(2) * fa.size(3));
@@ -125,10 +125,10 @@ class StyleTransferOptionsTest {
 
     @Test
     void averagePoolingChangesDeepFeatures() throws IOException {
-        Vgg19 avg = Vgg19.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg19.Pooling.AVG);
+        Vgg avg = Vgg.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg.Pooling.AVG);
         RgbImage start = noise(0);
         Objective.Evaluation withAvg = StyleTransfer.builder().content(content).style(style).weights(CourseReference.MINI_WEIGHTS)
-                .pooling(Vgg19.Pooling.AVG).init(Init.random()).seed(0).steps(1).styleLayers(Map.of("relu3_1", 1.0)).build().run().losses().get(0);
+                .pooling(Vgg.Pooling.AVG).init(Init.random()).seed(0).steps(1).styleLayers(Map.of("relu3_1", 1.0)).build().run().losses().get(0);
         double want = 1e6 * styleTerm(start, style, "relu3_1", avg);
         assertThat(withAvg.style()).isCloseTo(want, within(1e-4 * want));
         assertThat(Math.abs(want - 1e6 * styleTerm(start, style, "relu3_1", net))).isGreaterThan(1e-3 * want);

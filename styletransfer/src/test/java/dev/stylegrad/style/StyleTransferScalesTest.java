@@ -8,8 +8,8 @@ import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Adam;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.ExactArrays;
-import dev.stylegrad.vgg.ImageNet;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.ImageNet;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,13 +29,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class StyleTransferScalesTest {
     static RgbImage content, style;
-    static Vgg19 net;
+    static Vgg net;
 
     @BeforeAll
     static void load() throws IOException {
         content = CourseReference.content();
         style = CourseReference.style();
-        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg19.Pooling.MAX);
+        net = Vgg.load(CourseReference.MINI_WEIGHTS, "pool5", Vgg.Pooling.MAX);
     }
 
     @AfterEach

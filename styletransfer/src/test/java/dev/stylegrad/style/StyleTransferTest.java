@@ -2,7 +2,7 @@ package dev.stylegrad.style;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stylegrad.tensor.Npy;
+import dev.stylegrad.io.Npy;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class StyleTransferTest {
         CourseReference.assertStepsMatch("course reference, Adam", r.losses(), reference, reference.size(), BOUND);
         INDArray torchFinal = Npy.read(CourseReference.DIR.resolve("adam_final.npy"));
         double psnr = CourseReference.psnr(r.normalized(), torchFinal);
-        INDArray start = dev.stylegrad.vgg.ImageNet.fromPixels(CourseReference.content().pixels(), 56, 40);
+        INDArray start = dev.stylegrad.models.ImageNet.fromPixels(CourseReference.content().pixels(), 56, 40);
         double psnrStart = CourseReference.psnr(start, torchFinal);
         System.out.printf("course reference: final PSNR vs PyTorch %.1f dB (the content image vs PyTorch's final: %.1f dB)%n", psnr, psnrStart);
         assertThat(psnr).isGreaterThanOrEqualTo(40.0);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.style.optim.Objective;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 class TiledRunTest {
     static final List<Long> VGG19_WIDTHS = List.of(64L, 64L, 128L, 128L, 256L, 256L, 256L, 256L, 512L, 512L, 512L, 512L, 512L);
-    static Vgg19 net;
+    static Vgg net;
     static dev.stylegrad.style.image.RgbImage content, style;
 
     @BeforeAll
     static void load() throws IOException {
-        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "relu5_1", Vgg19.Pooling.MAX);
+        net = Vgg.load(CourseReference.MINI_WEIGHTS, "relu5_1", Vgg.Pooling.MAX);
         content = CourseReference.content();
         style = CourseReference.style();
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stylegrad.style.optim.Adam;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.ExactArrays;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,28 +24,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class TiledStyleObjectiveTest {
     static final int W = 256, H = 192, TILE = 64;
-    static Vgg19 net, double64;
+    static Vgg net, double64;
     static INDArray content, style;
     static final Map<String, Double> CONTENT = Map.of("relu4_2", 1.0, "relu2_2", 0.5);
 
     @BeforeAll
     static void load() throws IOException {
-        net = Vgg19.load(CourseReference.MINI_WEIGHTS, "relu5_1", Vgg19.Pooling.MAX);
+        net = Vgg.load(CourseReference.MINI_WEIGHTS, "relu5_1", Vgg.Pooling.MAX);
         double64 = net.withDataType(DataType.DOUBLE);
         content = StyleObjectiveLossTest.image(1, H, W);
         style = StyleObjectiveLossTest.image(2, 152, 200);
     }
 
-    static StyleObjective untiled(Vgg19 net) {
+    static StyleObjective untiled(Vgg net) {
         return new StyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
                 LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2);
     }
 
-    static DataType dtype(Vgg19 net) {
+    static DataType dtype(Vgg net) {
         return net == double64 ? DataType.DOUBLE : DataType.FLOAT;
     }
 
-    static TiledStyleObjective tiled(Vgg19 net, int halo, boolean seedOwnedOnly) {
+    static TiledStyleObjective tiled(Vgg net, int halo, boolean seedOwnedOnly) {
         return new TiledStyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
                 LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, TILE, halo, seedOwnedOnly);
     }
@@ -57,7 +57,7 @@ class TiledStyleObjectiveTest {
      */
     record Comparison(double worstLoss, double worstGradient) {}
 
-    static Comparison compareAlongAdam(Vgg19 net, TiledStyleObjective tiled, int steps, double lr) {
+    static Comparison compareAlongAdam(Vgg net, TiledStyleObjective tiled, int steps, double lr) {
         StyleObjective reference = untiled(net);
         INDArray x = StyleObjectiveLossTest.image(3, H, W).muli(0.3).addi(content.mul(0.7)).castTo(dtype(net));
         INDArray gradTiled = x.ulike(), gradReference = x.ulike();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.tensor.Conv2dSpec;
-import dev.stylegrad.tensor.Npy;
+import dev.stylegrad.io.Npy;
 import dev.stylegrad.tensor.Pool2dSpec;
 import java.io.IOException;
 import java.io.Reader;

@@ -1,6 +1,6 @@
 package dev.stylegrad.style.checkpoint;
 
-import dev.stylegrad.tensor.AtomicFiles;
+import dev.stylegrad.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

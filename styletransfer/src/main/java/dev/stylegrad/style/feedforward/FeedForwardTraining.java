@@ -1,10 +1,11 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.style.checkpoint.CheckpointException;
 import dev.stylegrad.style.checkpoint.Fingerprint;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.tensor.MemoryScope;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * a stopped run continue exactly where it was.
  *
  * <pre>{@code
- * Vgg19 vgg16 = Vgg19.load(Vgg19.Architecture.VGG16, Path.of("weights/vgg16-397923af.pth"), "relu4_3", Vgg19.Pooling.MAX);
+ * Vgg vgg16 = Vgg.load(Vgg.Architecture.VGG16, Path.of("weights/vgg16-397923af.pth"), "relu4_3", Vgg.Pooling.MAX);
  * FeedForwardTraining training = FeedForwardTraining.builder()
  *         .lossNetwork(vgg16).style(ImageFiles.read(Path.of("starry_night.jpg"), ImageFiles.DEFAULT_MAX_PIXELS))
  *         .images(Path.of("photos/")).steps(2000)
@@ -167,7 +168,7 @@ public final class FeedForwardTraining {
         return p.epoch() >= s.epochs || (p.epoch() == s.epochs - 1 && p.index() == images.files().size());
     }
 
-    private record Settings(Vgg19 lossNet, RgbImage style, Integer styleSize, Path images, int imageSize, int batchSize, Long steps,
+    private record Settings(Vgg lossNet, RgbImage style, Integer styleSize, Path images, int imageSize, int batchSize, Long steps,
             Integer epochs, double lr, double contentWeight, double styleWeight, List<String> styleLayers, String contentLayer, long seed,
             boolean shuffle, TransformerNet initial, Listener listener, BiConsumer<Path, String> onSkip, Path checkpointDir,
             int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
@@ -179,7 +180,7 @@ public final class FeedForwardTraining {
 
     /** Settings with the reference's defaults: image size 256, batch 4, lr 1e-3, content 1e5, style 1e10, VGG16's layers. */
     public static final class Builder {
-        private Vgg19 lossNet;
+        private Vgg lossNet;
         private RgbImage style;
         private Integer styleSize;
         private Path images;
@@ -202,7 +203,7 @@ public final class FeedForwardTraining {
         private Builder() {}
 
         /** The loss network (VGG16 for the reference's layers; VGG19 with layers it has), loaded to the deepest layer used. */
-        public Builder lossNetwork(Vgg19 net) {
+        public Builder lossNetwork(Vgg net) {
             this.lossNet = net;
             return this;
         }
@@ -324,7 +325,7 @@ public final class FeedForwardTraining {
 
         /** Checks the settings. */
         public FeedForwardTraining build() {
-            if (lossNet == null) throw new IllegalStateException("training: no loss network (lossNetwork(Vgg19))");
+            if (lossNet == null) throw new IllegalStateException("training: no loss network (lossNetwork(Vgg))");
             if (style == null) throw new IllegalStateException("training: no style picture (style(RgbImage))");
             if (images == null) throw new IllegalStateException("training: no training pictures (images(folder))");
             if ((steps == null) == (epochs == null)) throw new IllegalStateException("training: give exactly one of steps(N) and epochs(E)");

@@ -1,11 +1,12 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.models.Vgg;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,7 +37,7 @@ public final class Trainer {
     private static final double[] MEAN = {0.485, 0.456, 0.406}, STD = {0.229, 0.224, 0.225};
 
     private final TransformerNet net;
-    private final Vgg19 lossNet;
+    private final Vgg lossNet;
     private final List<String> styleLayers;
     private final String contentLayer;
     private final double contentWeight, styleWeight;
@@ -44,7 +45,7 @@ public final class Trainer {
     private final ParameterAdam adam;
     private final INDArray scale, shift; // [1, 3, 1, 1]: x·scale + shift = (x/255 − mean)/std
 
-    public Trainer(TransformerNet net, Vgg19 lossNet, INDArray style, List<String> styleLayers, String contentLayer,
+    public Trainer(TransformerNet net, Vgg lossNet, INDArray style, List<String> styleLayers, String contentLayer,
             double contentWeight, double styleWeight, double lr) {
         Shapes.requireRank("trainer", "style picture [1, 3, H, W]", style, 4);
         this.net = net;

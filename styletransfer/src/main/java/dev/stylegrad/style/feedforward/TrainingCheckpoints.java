@@ -1,5 +1,6 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.TransformerNet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,12 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stylegrad.style.checkpoint.CheckpointDirectory;
 import dev.stylegrad.style.checkpoint.CheckpointException;
 import dev.stylegrad.style.checkpoint.Fingerprint;
-import dev.stylegrad.tensor.AtomicFiles;
-import dev.stylegrad.vgg.Checksums;
-import dev.stylegrad.vgg.io.SafetensorsWriter;
-import dev.stylegrad.vgg.io.TensorInfo;
-import dev.stylegrad.vgg.io.WeightsFiles;
-import dev.stylegrad.vgg.io.WeightsReader;
+import dev.stylegrad.io.AtomicFiles;
+import dev.stylegrad.io.Checksums;
+import dev.stylegrad.io.SafetensorsWriter;
+import dev.stylegrad.io.TensorInfo;
+import dev.stylegrad.io.WeightsFiles;
+import dev.stylegrad.io.WeightsReader;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.stylegrad.tensor.AtomicFiles;
+import dev.stylegrad.io.AtomicFiles;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,13 +1,15 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.ModelFixtures;
+import dev.stylegrad.models.TransformerNet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.style.checkpoint.CheckpointException;
 import dev.stylegrad.style.image.ImageFiles;
 import dev.stylegrad.style.image.RgbImage;
-import dev.stylegrad.tensor.Npy;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.io.Npy;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +28,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * uninterrupted one bit for bit; cancel; settings a resume must repeat.
  */
 class FeedForwardTrainingTest {
-    static final Path MINI_VGG16 = Path.of("../vgg-loader/src/test/fixtures/mini_vgg16/mini_vgg16_legacy.pth");
+    static final Path MINI_VGG16 = ModelFixtures.MINI_VGG16;
 
     @TempDir
     Path dir;
 
     Path images;
     RgbImage style;
-    Vgg19 vgg;
+    Vgg vgg;
 
     @BeforeEach
     void pictures() throws IOException {
@@ -47,7 +49,7 @@ class FeedForwardTrainingTest {
             ImageFiles.write(Pictures.fromArray(pictures.get(NDArrayIndex.interval(k, k + 1)).dup('c')), f);
         }
         style = Pictures.fromArray(Npy.read(TrainerTest.DIR.resolve("style.npy")));
-        vgg = Vgg19.load(Vgg19.Architecture.VGG16, MINI_VGG16, "relu4_3", Vgg19.Pooling.MAX);
+        vgg = Vgg.load(Vgg.Architecture.VGG16, MINI_VGG16, "relu4_3", Vgg.Pooling.MAX);
     }
 
     private FeedForwardTraining.Builder builder(TransformerNet start) {
@@ -60,13 +62,13 @@ class FeedForwardTrainingTest {
 
     @Test
     void stepsTakeThePicturesInSortedPathOrderWrappingAtTheEndOfAnEpoch() throws Exception {
-        TransformerNet start = TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"));
+        TransformerNet start = TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"));
         List<FeedForwardTraining.Step> steps = new ArrayList<>();
         FeedForwardTraining.Result r = builder(start).steps(3).listener(steps::add).build().run();
         assertThat(r.reason()).isEqualTo(FeedForwardTraining.StopReason.COMPLETED);
         assertThat(r.steps()).isEqualTo(3);
         // The same steps by hand: batches {0,1}, {2,3}, {4,0} (the third wraps into the second epoch).
-        TransformerNet byHand = TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"));
+        TransformerNet byHand = TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"));
         Trainer by = new Trainer(byHand, vgg, Pictures.toArray(style),
                 Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3);
         String[][] order = {{"a/p0", "a/p1"}, {"a/p2", "b/p3"}, {"b/p4", "a/p0"}};
@@ -86,20 +88,20 @@ class FeedForwardTrainingTest {
 
     @Test
     void epochsStopAfterTheStepThatFinishesThem() throws Exception {
-        FeedForwardTraining.Result r = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).epochs(1).build().run();
+        FeedForwardTraining.Result r = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).epochs(1).build().run();
         assertThat(r.steps()).as("5 pictures, batch 2: the third step finishes the epoch").isEqualTo(3);
     }
 
     @Test
     void aResumedRunEndsBitForBitWhereTheUninterruptedOneDoes() throws Exception {
         Path straight = dir.resolve("straight"), split = dir.resolve("split");
-        FeedForwardTraining.Result whole = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(4)
+        FeedForwardTraining.Result whole = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(4)
                 .checkpoints(straight, 0).build().run();
-        FeedForwardTraining first = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(4).checkpoints(split, 1)
+        FeedForwardTraining first = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(4).checkpoints(split, 1)
                 .listener(step -> {}).build();
         // Cancel after step 2: the step completes and is checkpointed.
         FeedForwardTraining[] self = {null};
-        FeedForwardTraining cancelling = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(4).checkpoints(split, 0)
+        FeedForwardTraining cancelling = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(4).checkpoints(split, 0)
                 .listener(step -> {
                     if (step.index() == 1) self[0].cancel();
                 }).build();
@@ -134,7 +136,7 @@ class FeedForwardTrainingTest {
     @Test
     void aResumeWithOtherSettingsIsRefusedNamingThem() throws Exception {
         Path ckpt = dir.resolve("ckpt");
-        builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(1).checkpoints(ckpt, 0).build().run();
+        builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(1).checkpoints(ckpt, 0).build().run();
         assertThatThrownBy(() -> builder(null).steps(2).learningRate(2e-3).resumeFrom(ckpt).build().run())
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("lr: checkpoint 0.001, given 0.002");
         Files.copy(images.resolve("a/p0.png"), images.resolve("a/p00.png")); // one more picture: other batches from here on
@@ -146,13 +148,13 @@ class FeedForwardTrainingTest {
     void unreadablePicturesAreSkippedOnceAndNoneUsableFailsClearly() throws Exception {
         Files.writeString(images.resolve("a/p1.png"), "not a PNG");
         List<String> skipped = new ArrayList<>();
-        FeedForwardTraining.Result r = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(4)
+        FeedForwardTraining.Result r = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(4)
                 .onSkippedImage((f, why) -> skipped.add(images.relativize(f) + ": " + why)).build().run();
         assertThat(r.steps()).isEqualTo(4);
         assertThat(skipped).hasSize(1);
         assertThat(skipped.get(0)).startsWith("a/p1.png: ").contains("not a PNG or JPEG");
         for (Path f : List.of("a/p0.png", "a/p2.png", "b/p3.png", "b/p4.png").stream().map(images::resolve).toList()) Files.writeString(f, "");
-        assertThatThrownBy(() -> builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).steps(1).build().run())
+        assertThatThrownBy(() -> builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).steps(1).build().run())
                 .isInstanceOf(IOException.class).hasMessageContaining("none of the 5 pictures could be read");
     }
 
@@ -171,9 +173,9 @@ class FeedForwardTrainingTest {
 
     @Test
     void styleSizeMakesTheStylePictureASquareAsTheReferenceDoes() throws Exception {
-        FeedForwardTraining.Result r = builder(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"))).styleSize(40).steps(1)
+        FeedForwardTraining.Result r = builder(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"))).styleSize(40).steps(1)
                 .build().run();
-        Trainer by = new Trainer(TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth")), vgg,
+        Trainer by = new Trainer(TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth")), vgg,
                 Pictures.toArray(dev.stylegrad.style.image.Resampler.resize(style, 40, 40)), Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3);
         INDArray batch = org.nd4j.linalg.factory.Nd4j.concat(0, png(images.resolve("a/p0.png")), png(images.resolve("a/p1.png")));
         assertThat(r.log().get(0).losses()).isEqualTo(by.step(batch));

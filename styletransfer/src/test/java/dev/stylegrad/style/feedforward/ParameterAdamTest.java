@@ -3,7 +3,7 @@ package dev.stylegrad.style.feedforward;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stylegrad.autograd.Tensor;
-import dev.stylegrad.tensor.Npy;
+import dev.stylegrad.io.Npy;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;

@@ -1,9 +1,11 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.ModelFixtures;
+import dev.stylegrad.models.TransformerNet;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stylegrad.tensor.Npy;
-import dev.stylegrad.vgg.Vgg19;
+import dev.stylegrad.io.Npy;
+import dev.stylegrad.models.Vgg;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +24,9 @@ class TrainerTest {
 
     @Test
     void fiveStepsFollowPyTorchLossForLoss() throws IOException {
-        TransformerNet net = TransformerNet.load(TransformerNetTest.DIR.resolve("transformer_legacy.pth"));
-        Vgg19 vgg = Vgg19.load(Vgg19.Architecture.VGG16, Path.of("../vgg-loader/src/test/fixtures/mini_vgg16/mini_vgg16_legacy.pth"),
-                "relu4_3", Vgg19.Pooling.MAX);
+        TransformerNet net = TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth"));
+        Vgg vgg = Vgg.load(Vgg.Architecture.VGG16, ModelFixtures.MINI_VGG16,
+                "relu4_3", Vgg.Pooling.MAX);
         INDArray pictures = Npy.read(DIR.resolve("pictures.npy"));
         Trainer trainer = new Trainer(net, vgg, Npy.read(DIR.resolve("style.npy")), Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3);
         List<String> want = Files.readAllLines(DIR.resolve("losses.txt"));

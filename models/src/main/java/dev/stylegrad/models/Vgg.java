@@ -1,0 +1,401 @@
+package dev.stylegrad.models;
+
+import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.ops.Ops;
+import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Kernels;
+import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Pool2dSpec;
+import dev.stylegrad.tensor.Precision;
+import dev.stylegrad.tensor.Shapes;
+import dev.stylegrad.io.TensorInfo;
+import dev.stylegrad.io.WeightsFiles;
+import dev.stylegrad.io.WeightsFormatException;
+import dev.stylegrad.io.WeightsReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * VGG19's convolutional feature network (torchvision's {@code features}), with DESIGN.md's layer names, built from a
+ * weights file and run only as deep as asked.
+ *
+ * <p>Layers in order: {@code conv1_1 relu1_1 conv1_2 relu1_2 pool1 conv2_1 … pool5}; 16 convolutions (3×3, stride 1,
+ * pad 1) at torchvision indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34; 2×2 stride-2 pooling after
+ * each block. Channel widths come from the file. Weights are frozen: running the network on an image that needs a
+ * gradient computes input gradients only.
+ *
+ * <p>Threads: immutable once loaded, so one {@code Vgg} may serve any number of threads at once ({@link #forward}
+ * from several threads gives each exactly what it gives alone); each call's activations belong to the calling
+ * thread's memory scope.
+ */
+public final class Vgg {
+    /** Pooling between blocks: max as trained, or average (smoother results, as Gatys et al. suggest). */
+    public enum Pooling {
+        MAX, AVG;
+
+        public static Pooling parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "max" -> MAX;
+                case "avg", "average" -> AVG;
+                default -> throw new IllegalArgumentException("pooling must be 'max' or 'avg', got '" + s + "'");
+            };
+        }
+    }
+
+    /**
+     * Which VGG: VGG19 (the style transfer's network, 16 convolutions in blocks of 2, 2, 4, 4, 4) or VGG16 (the loss
+     * network of feed-forward style networks, 13 in blocks of 2, 2, 3, 3, 3; torchvision's {@code vgg16} key layout,
+     * {@code features.0} … {@code features.28}). Layer names follow the same scheme ({@code relu4_3} exists in both,
+     * {@code relu3_4} only in VGG19). The static helpers of this class ({@link #layerNames}, {@link #stride}, …)
+     * describe VGG19.
+     */
+    public enum Architecture {
+        VGG16(2, 2, 3, 3, 3),
+        VGG19(2, 2, 4, 4, 4);
+
+        private final List<Layer> table;
+
+        Architecture(int... blocks) {
+            this.table = buildLayerTable(blocks);
+        }
+
+        // Here, not in Vgg: building the enum must not initialize Vgg, whose static table reads VGG19's.
+        private static List<Layer> buildLayerTable(int[] blocks) {
+            List<Layer> out = new ArrayList<>();
+            int torch = 0, conv = 0;
+            for (int block = 1; block <= blocks.length; block++) {
+                for (int i = 1; i <= blocks[block - 1]; i++) {
+                    out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
+                    out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
+                }
+                out.add(new Layer("pool" + block, Kind.POOL, torch++, -1));
+            }
+            return List.copyOf(out);
+        }
+
+        /** Every layer name of this network, in order. */
+        public List<String> layerNames() {
+            return table.stream().map(Layer::name).toList();
+        }
+
+        private int indexOf(String name) {
+            for (int i = 0; i < table.size(); i++) if (table.get(i).name().equals(name)) return i;
+            String last = table.get(table.size() - 2).name().replace("relu", "");
+            throw new IllegalArgumentException("unknown " + this + " layer '" + name + "'; valid names are conv1_1..conv" + last
+                    + ", relu1_1..relu" + last + ", pool1..pool5");
+        }
+    }
+
+    private static final List<Layer> ALL_LAYERS = Architecture.VGG19.table;
+
+    /** One named layer: kind, and for convolutions the torchvision index and ordinal (0..15). */
+    private record Layer(String name, Kind kind, int torchIndex, int conv) {}
+
+    private enum Kind { CONV, RELU, POOL }
+
+    private final List<Layer> layers;      // prefix of ALL_LAYERS up to the deepest loaded layer
+    private final Tensor[] weights;        // per conv ordinal
+    private final Tensor[] biases;
+    private final Pooling pooling;
+    private final Path source;
+    private final Precision gradientPrecision;
+    private final Architecture architecture;
+
+    private Vgg(Architecture architecture, List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source,
+            Precision gradientPrecision) {
+        this.architecture = architecture;
+        this.layers = layers;
+        this.weights = weights;
+        this.biases = biases;
+        this.pooling = pooling;
+        this.source = source;
+        this.gradientPrecision = gradientPrecision;
+        // The network is frozen: its convolutions may keep the weights in their kernels' layouts.
+        for (Tensor w : weights) Kernels.freezeConvolutionWeight(w.value());
+    }
+
+    /** Every layer name, in network order. */
+    public static List<String> layerNames() {
+        return ALL_LAYERS.stream().map(Layer::name).toList();
+    }
+
+    /**
+     * Loads the convolutions needed to compute {@code deepestLayer} (e.g. {@code relu5_1}) from a weights file
+     * (.pth in either serialization, or safetensors), reading nothing else from it. Pass {@code "pool5"} for the
+     * whole network.
+     *
+     * @throws WeightsFormatException if the file lacks a needed {@code features.N.weight/bias}, or their shapes do
+     *     not chain into a VGG19 (3 input channels, 3×3 kernels, each conv's input width = the previous output)
+     * @throws IllegalArgumentException if {@code deepestLayer} is not a layer name
+     */
+    public static Vgg load(Path file, String deepestLayer, Pooling pooling) throws IOException {
+        return load(Architecture.VGG19, file, deepestLayer, pooling);
+    }
+
+    /**
+     * {@link #load(Path, String, Pooling)} for either architecture: a VGG16 state dict ({@code vgg16-397923af.pth}'s
+     * layout) with {@link Architecture#VGG16}.
+     */
+    public static Vgg load(Architecture architecture, Path file, String deepestLayer, Pooling pooling) throws IOException {
+        List<Layer> prefix = architecture.table.subList(0, architecture.indexOf(deepestLayer) + 1);
+        int convs = (int) prefix.stream().filter(l -> l.kind() == Kind.CONV).count();
+        try (WeightsReader reader = WeightsFiles.open(file)) {
+            Map<String, TensorInfo> infos = new HashMap<>();
+            for (TensorInfo t : reader.tensors()) infos.put(t.name(), t);
+            Tensor[] w = new Tensor[convs];
+            Tensor[] b = new Tensor[convs];
+            long inChannels = 3;
+            for (Layer layer : prefix) {
+                if (layer.kind() != Kind.CONV) continue;
+                String wKey = "features." + layer.torchIndex() + ".weight";
+                String bKey = "features." + layer.torchIndex() + ".bias";
+                TensorInfo wi = require(file, infos, wKey, layer);
+                TensorInfo bi = require(file, infos, bKey, layer);
+                long[] ws = wi.shape();
+                if (ws.length != 4 || ws[1] != inChannels || ws[2] != 3 || ws[3] != 3 || ws[0] < 1) {
+                    throw new WeightsFormatException(file, wKey + " (" + layer.name() + ") should have shape [out, " + inChannels
+                            + ", 3, 3], found " + Shapes.format(ws) + (layer.conv() == 0 ? "" : " (its input width must equal the previous conv's output width)")
+                            + "; is this a VGG19 weights file?");
+                }
+                if (bi.shape().length != 1 || bi.shape()[0] != ws[0]) {
+                    throw new WeightsFormatException(file, bKey + " (" + layer.name() + ") should have shape [" + ws[0] + "], found " + Shapes.format(bi.shape()));
+                }
+                requireFloat(file, wi);
+                requireFloat(file, bi);
+                w[layer.conv()] = Tensor.constant(reader.read(wKey));
+                b[layer.conv()] = Tensor.constant(reader.read(bKey));
+                inChannels = ws[0];
+            }
+            return new Vgg(architecture, prefix, w, b, pooling, file, Precision.FP32);
+        }
+    }
+
+    /**
+     * This network computing in another floating-point type (its weights converted once), e.g. float64 for
+     * gradient checks and for exactness tests that must see differences far below float32 rounding.
+     */
+    public Vgg withDataType(DataType type) {
+        Tensor[] w = new Tensor[weights.length], b = new Tensor[biases.length];
+        for (int i = 0; i < weights.length; i++) {
+            w[i] = Tensor.constant(weights[i].value().castTo(type).dup('c'));
+            b[i] = Tensor.constant(biases[i].value().castTo(type).dup('c'));
+        }
+        return new Vgg(architecture, layers, w, b, pooling, source, gradientPrecision);
+    }
+
+    /**
+     * This network with its convolutions' input gradients (the products that carry a gradient back to the image) in
+     * {@code precision}, sharing this one's weights; the forward pass stays float32, so every activation and loss is
+     * float32's. See {@link Precision}: BF16 rounds what those products read to bfloat16, sums and results float32.
+     *
+     * <p>Why the forward pass stays float32 (measured, benchmarks/RESULTS.md): 200 Adam steps at lr 0.03 on a 512-px
+     * picture ended 28.8 dB (PSNR) from the float32 result with bfloat16 forwards too, 38.5 dB with bfloat16
+     * gradients alone; float32 with other kernels (AVX2) ended 45.2 dB from it.
+     *
+     * @throws UnsupportedOperationException if {@code precision} cannot run here, with the reason
+     */
+    public Vgg withGradientPrecision(Precision precision) {
+        precision.requireAvailable();
+        return precision == gradientPrecision ? this : new Vgg(architecture, layers, weights, biases, pooling, source, precision);
+    }
+
+    /** What this network's input gradients multiply in (FP32 unless made by {@link #withGradientPrecision}). */
+    public Precision gradientPrecision() {
+        return gradientPrecision;
+    }
+
+    /** VGG19 unless loaded as VGG16. */
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /**
+     * Runs the network on a normalized image batch [N, 3, H, W] up to the deepest of {@code outputs} and returns
+     * those layers' activations (in the order asked). Records on the tape if {@code image} needs a gradient.
+     *
+     * @throws IllegalArgumentException for an unknown layer name or one deeper than this network was loaded to
+     */
+    public Map<String, Tensor> forward(Tensor image, Collection<String> outputs) {
+        Shapes.requireRank("Vgg", "image [N, 3, H, W]", image.value(), 4);
+        if (image.value().size(1) != 3) {
+            throw new IllegalArgumentException("Vgg: image must have 3 channels, but has shape " + Shapes.format(image.shape()));
+        }
+        int deepest = -1;
+        for (String name : outputs) deepest = Math.max(deepest, indexOf(name));
+        Map<String, Tensor> found = new HashMap<>();
+        Tensor h = image;
+        Pool2dSpec pool = Pool2dSpec.VGG;
+        for (int i = 0; i <= deepest; i++) {
+            Layer layer = layers.get(i);
+            // A convolution whose own output nobody asked for runs fused with the ReLU after it (no pre-activation
+            // array); the fused result is then the ReLU layer's output.
+            boolean fuse = layer.kind() == Kind.CONV && i + 1 <= deepest && layers.get(i + 1).kind() == Kind.RELU
+                    && !outputs.contains(layer.name());
+            Tensor previous = h;
+            if (fuse) {
+                h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision);
+                found.put(layers.get(++i).name(), h);
+                releaseUnlessNeeded(previous, image, outputs, found);
+                continue;
+            }
+            h = switch (layer.kind()) {
+                case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision);
+                case RELU -> Ops.relu(h);
+                case POOL -> {
+                    if (h.value().size(2) < 2 || h.value().size(3) < 2) {
+                        throw new IllegalArgumentException("Vgg: the image is too small to reach " + layer.name() + " (its input there is "
+                                + h.value().size(2) + "x" + h.value().size(3) + "; each pooling halves the size)");
+                    }
+                    yield pooling == Pooling.MAX ? Ops.maxPool2d(h, pool) : Ops.avgPool2d(h, pool);
+                }
+            };
+            found.put(layer.name(), h);
+            releaseUnlessNeeded(previous, image, outputs, found);
+        }
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        for (String name : outputs) result.put(name, found.get(name));
+        return result;
+    }
+
+    /**
+     * Without a tape (no gradient wanted), an activation is dead once the next layer has read it, unless it is the
+     * caller's image or an asked-for output: hand its memory back to the open memory scope right away, so a no-grad
+     * pass needs two activations at a time, not all of them.
+     */
+    private static void releaseUnlessNeeded(Tensor previous, Tensor image, Collection<String> outputs, Map<String, Tensor> found) {
+        if (previous == image || previous.requiresGrad()) return;
+        for (String name : outputs) if (found.get(name) == previous) return;
+        MemoryScope.release(previous.value());
+    }
+
+    /** The names this instance can compute, in order (a prefix of {@link #layerNames()}). */
+    public List<String> availableLayers() {
+        return layers.stream().map(Layer::name).toList();
+    }
+
+    /** Output channels of each loaded convolution, in order (as read from the file). */
+    public List<Long> widths() {
+        List<Long> out = new ArrayList<>();
+        for (Tensor w : weights) out.add(w.value().size(0));
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The loaded convolutions' weights and biases, in network order; for tests (frozen: they never get a gradient). */
+    List<Tensor> parameters() {
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; i < weights.length; i++) {
+            out.add(weights[i]);
+            out.add(biases[i]);
+        }
+        return out;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    /**
+     * The pixel spacing of {@code layer}'s positions: 2^(poolings up to and including it). Position p of the layer
+     * sits on the pixel cell [p·stride, (p+1)·stride) of the image.
+     */
+    public static int stride(String layer) {
+        int stride = 1;
+        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) stride *= 2;
+        return stride;
+    }
+
+    /**
+     * How far {@code layer}'s receptive field reaches beyond its position's pixel cell, on each side, in pixels: each
+     * 3×3 convolution adds one position of its input's spacing, pooling (2×2, stride 2, on an aligned grid) adds
+     * nothing. For relu5_1 it is 70 px (a field of 156 px). A feature depends on no pixel farther than this from its
+     * cell, which is what makes tiles with a halo this wide exact.
+     */
+    public static int receptiveFieldMargin(String layer) {
+        int stride = 1, margin = 0;
+        for (Layer l : prefixThrough(layer)) {
+            if (l.kind() == Kind.CONV) margin += stride;
+            else if (l.kind() == Kind.POOL) stride *= 2;
+        }
+        return margin;
+    }
+
+    /**
+     * The smallest image side (in pixels) that reaches {@code layer}: each 2x2 pooling before it halves the size and
+     * needs at least 2 pixels, so 2^(poolings up to and including it).
+     */
+    public static int minimumSide(String layer) {
+        int pools = 0;
+        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) pools++; // a pooling layer itself needs 2 px too
+        return 1 << pools;
+    }
+
+    /** The deepest of the given layer names (for {@link #load}'s truncation). */
+    public static String deepestOf(Collection<String> names) {
+        String best = null;
+        int bestIndex = -1;
+        for (String n : names) {
+            int i = globalIndex(n);
+            if (i > bestIndex) {
+                bestIndex = i;
+                best = n;
+            }
+        }
+        if (best == null) throw new IllegalArgumentException("no layer names given");
+        return best;
+    }
+
+    private int indexOf(String name) {
+        int global = architecture.indexOf(name);
+        if (global >= layers.size()) {
+            throw new IllegalArgumentException(architecture + ": layer " + name + " is deeper than this network was loaded to ("
+                    + layers.get(layers.size() - 1).name() + ")");
+        }
+        return global;
+    }
+
+    private static int globalIndex(String name) {
+        for (int i = 0; i < ALL_LAYERS.size(); i++) if (ALL_LAYERS.get(i).name().equals(name)) return i;
+        throw new IllegalArgumentException("unknown VGG19 layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
+    }
+
+    private static List<Layer> prefixThrough(String deepestLayer) {
+        return ALL_LAYERS.subList(0, globalIndex(deepestLayer) + 1);
+    }
+
+    private static TensorInfo require(Path file, Map<String, TensorInfo> infos, String key, Layer layer) throws WeightsFormatException {
+        TensorInfo info = infos.get(key);
+        if (info == null) {
+            List<String> features = infos.keySet().stream().filter(k -> k.startsWith("features.")).sorted().limit(6).toList();
+            throw new WeightsFormatException(file, "missing " + key + " (needed for " + layer.name() + "); the file has "
+                    + infos.size() + " tensors" + (features.isEmpty() ? " and none named features.*: is this a VGG19 state dict?" : ", e.g. " + features));
+        }
+        return info;
+    }
+
+    private static void requireFloat(Path file, TensorInfo info) throws WeightsFormatException {
+        if (!info.dtype().equals("float32")) {
+            throw new WeightsFormatException(file, info.name() + " should be float32, found " + info.dtype());
+        }
+    }
+
+
+    @Override
+    public String toString() {
+        return architecture + "" + widths() + " " + pooling.name().toLowerCase(Locale.ROOT) + " pooling, through " + layers.get(layers.size() - 1).name() + " from " + source;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.stylegrad.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.io.Npy;
+import dev.stylegrad.io.SafetensorsWriter;
+import dev.stylegrad.io.WeightsFormatException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * {@link TransformerNet} against pytorch/examples' TransformerNet run in PyTorch on the same weights and pictures
+ * ({@code src/test/fixtures/transformer/make_transformer.py}: the reference's modules and key names, widths 4, 8, 16).
+ */
+class TransformerNetTest {
+    static final Path DIR = ModelFixtures.TRANSFORMER;
+
+    @TempDir
+    Path tmp;
+
+    private static double relativeError(INDArray got, INDArray want) {
+        assertThat(got.shape()).isEqualTo(want.shape());
+        return Transforms.abs(got.castTo(DataType.DOUBLE).sub(want.castTo(DataType.DOUBLE)), false).maxNumber().doubleValue()
+                / Transforms.abs(want.castTo(DataType.DOUBLE), true).maxNumber().doubleValue();
+    }
+
+    @Test
+    void bothPytorchFormatsLoadAndMatchTheReferenceOutputs() throws IOException {
+        for (String file : new String[] {"transformer_zip.pth", "transformer_legacy.pth"}) {
+            TransformerNet net = TransformerNet.load(DIR.resolve(file));
+            assertThat(net.widths()).containsExactly(4, 8, 16);
+            assertThat(net.parameters()).hasSize(62).containsKeys("conv1.conv2d.weight", "in1.weight", "res5.in2.bias", "deconv3.conv2d.bias");
+            for (int k = 0; k < 3; k++) {
+                INDArray out = net.apply(Npy.read(DIR.resolve("picture_" + k + ".npy")));
+                double err = relativeError(out, Npy.read(DIR.resolve("out_" + k + ".npy")));
+                System.out.printf("TransformerNet %s picture %d: relative error vs PyTorch %.2e%n", file, k, err);
+                assertThat(err).as(file + " picture " + k).isLessThan(1e-4);
+            }
+        }
+    }
+
+    @Test
+    void savedSafetensorsLoadToTheSameNetwork() throws IOException {
+        TransformerNet net = TransformerNet.load(DIR.resolve("transformer_legacy.pth"));
+        Path saved = tmp.resolve("model.safetensors");
+        net.save(saved);
+        TransformerNet again = TransformerNet.load(saved);
+        assertThat(again.names()).isEqualTo(net.names());
+        for (Map.Entry<String, Tensor> e : net.parameters().entrySet()) {
+            assertThat(again.parameters().get(e.getKey()).value().sub(e.getValue().value()).amaxNumber().doubleValue())
+                    .as(e.getKey()).isEqualTo(0.0);
+        }
+        INDArray picture = Npy.read(DIR.resolve("picture_2.npy"));
+        assertThat(again.apply(picture).sub(net.apply(picture)).amaxNumber().doubleValue()).isEqualTo(0.0);
+    }
+
+    @Test
+    void aStateDictMissingOrAddingKeysIsRefusedNamingTheKey() throws IOException {
+        TransformerNet net = TransformerNet.load(DIR.resolve("transformer_legacy.pth"));
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        net.parameters().forEach((k, v) -> tensors.put(k, v.value()));
+        tensors.remove("res3.in1.bias");
+        Path missing = tmp.resolve("missing.safetensors");
+        SafetensorsWriter.write(missing, tensors, Map.of());
+        assertThatThrownBy(() -> TransformerNet.load(missing)).isInstanceOf(WeightsFormatException.class)
+                .hasMessageContaining(missing.toString()).hasMessageContaining("missing res3.in1.bias");
+        tensors.put("res3.in1.bias", net.parameters().get("res3.in1.bias").value());
+        tensors.put("res6.conv1.conv2d.weight", net.parameters().get("res5.conv1.conv2d.weight").value());
+        Path extra = tmp.resolve("extra.safetensors");
+        SafetensorsWriter.write(extra, tensors, Map.of());
+        assertThatThrownBy(() -> TransformerNet.load(extra)).isInstanceOf(WeightsFormatException.class).hasMessageContaining("res6.conv1.conv2d.weight");
+        assertThatThrownBy(() -> TransformerNet.load(ModelFixtures.MINI_VGG19))
+                .isInstanceOf(WeightsFormatException.class).hasMessageContaining("not a fast_neural_style TransformerNet");
+    }
+}
