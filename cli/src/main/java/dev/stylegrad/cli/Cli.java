@@ -1,5 +1,6 @@
 package dev.stylegrad.cli;
 
+import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.checkpoint.CheckpointException;
 import dev.stylegrad.style.image.ImageInputException;
 import dev.stylegrad.models.WeightsLocation;
@@ -32,6 +33,8 @@ final class Cli {
         int code;
         if (e instanceof CheckpointException) {
             code = ExitCode.USAGE; // the checkpoint does not fit the command line: fix the options or the directory
+        } else if (e instanceof SettingsException) {
+            code = ExitCode.USAGE; // an option out of its range, or options that contradict each other (the library's check)
         } else if (e instanceof UnsupportedOptionException || e instanceof UnsupportedOperationException) {
             code = ExitCode.USAGE; // an option this build or machine cannot honour (the library says so by UnsupportedOperationException)
         } else if (e instanceof BadInputException || e instanceof ImageInputException || e instanceof WeightsFormatException) {

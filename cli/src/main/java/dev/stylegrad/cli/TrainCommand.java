@@ -1,5 +1,9 @@
 package dev.stylegrad.cli;
 
+import dev.stylegrad.style.RunSettings;
+import dev.stylegrad.style.Schedule;
+import dev.stylegrad.style.SettingsException;
+import dev.stylegrad.style.feedforward.TrainSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stylegrad.cli.LossPlot;
@@ -34,7 +38,7 @@ import picocli.CommandLine.Option;
  * folder of pictures, with the reference's losses and defaults; {@code stylegrad apply} then stylizes any picture in
  * one forward pass.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = TrainCommand.Defaults.class,
         description = {"Train a feed-forward network for one style (Johnson et al. 2016, as pytorch/examples' fast_neural_style) on a folder of pictures; "
                 + "`stylegrad apply --model OUT` then stylizes any picture in one pass.",
                 "Pictures are read recursively in sorted path order and taken in that order (--shuffle for a seeded order per epoch); each is resized "
@@ -56,7 +60,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             description = "The trained network (safetensors, the reference's parameter names), written atomically every --save-every steps and at the end.")
     Path out;
 
-    @Option(names = "--loss-network", paramLabel = "vgg16|vgg19", defaultValue = "vgg16",
+    @Option(names = "--loss-network", paramLabel = "vgg16|vgg19",
             description = "The loss network: torchvision's VGG16 (the reference's) or VGG19. Default: ${DEFAULT-VALUE}.")
     String lossNetwork;
 
@@ -64,17 +68,17 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             description = "The loss network's weights (.pth or .safetensors). Default: VGG16: weights/" + VGG16_FILE + "; VGG19: as `stylegrad run` finds them.")
     Path weights;
 
-    @Option(names = "--style-layers", paramLabel = "NAME,...", split = ",", defaultValue = "relu1_2,relu2_2,relu3_3,relu4_3",
+    @Option(names = "--style-layers", paramLabel = "NAME,...", split = ",",
             description = "Style layers, each Gram term weighted 1. Default: ${DEFAULT-VALUE}.")
     List<String> styleLayers;
 
-    @Option(names = "--content-layer", paramLabel = "NAME", defaultValue = "relu2_2", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--content-layer", paramLabel = "NAME", description = "Default: ${DEFAULT-VALUE}.")
     String contentLayer;
 
-    @Option(names = "--image-size", paramLabel = "N", defaultValue = "256", description = "Side of the square training pictures. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--image-size", paramLabel = "N", description = "Side of the square training pictures. Default: ${DEFAULT-VALUE}.")
     int imageSize;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @ArgGroup(exclusive = true)
@@ -88,19 +92,19 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         Long steps;
     }
 
-    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3", description = "Adam's learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", paramLabel = "X", description = "Adam's learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--content-weight", paramLabel = "A", defaultValue = "1e5", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--content-weight", paramLabel = "A", description = "Default: ${DEFAULT-VALUE}.")
     double contentWeight;
 
-    @Option(names = "--style-weight", paramLabel = "B", defaultValue = "1e10", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--style-weight", paramLabel = "B", description = "Default: ${DEFAULT-VALUE}.")
     double styleWeight;
 
     @Option(names = "--style-size", paramLabel = "N", description = "Resize the style picture to N×N first, as the reference does (its aspect ratio is not kept). Default: its own size.")
     Integer styleSize;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seeds the new network's weights and --shuffle. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", description = "Seeds the new network's weights and --shuffle. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--shuffle", description = "Take the pictures in a seeded random order, a new one each epoch.")
@@ -130,122 +134,51 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "67108864", description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
+
+    /** Help defaults from {@link TrainSettings}, so each default is written once. */
+    static final class Defaults extends SettingsDefaults {
+        Defaults() {
+            super(TrainSettings.defaults().options(RunSettings::readable));
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
-        check();
+        TrainSettings settings = settings();
+        check(settings);
         if (threads != null) Backend.setThreads(threads);
         System.err.println("stylegrad: " + Backend.current().report());
-        Vgg.Architecture architecture = lossNetwork.equalsIgnoreCase("vgg16") ? Vgg.Architecture.VGG16 : Vgg.Architecture.VGG19;
-        Path weightsFile = lossWeights(architecture);
+        Path weightsFile = lossWeights(settings.lossNetwork());
         RgbImage stylePicture = ImageFiles.read(style, maxPixels);
-        List<String> layers = new ArrayList<>(styleLayers);
-        layers.add(contentLayer);
-        String deepest = deepest(architecture, layers);
         long t0 = System.nanoTime();
-        Vgg vgg = Vgg.load(architecture, weightsFile, deepest, Vgg.Pooling.MAX);
-        System.err.printf(Locale.ROOT, "stylegrad: loss network %s from %s (to %s) in %.1f s%n", lossNetwork.toLowerCase(Locale.ROOT), weightsFile, deepest,
-                (System.nanoTime() - t0) / 1e9);
-        Path checkpointDir = checkpoint != null ? checkpoint : resume;
-        FeedForwardTraining.Builder builder = FeedForwardTraining.builder().lossNetwork(vgg).style(stylePicture).styleSize(styleSize).images(images)
-                .imageSize(imageSize).batchSize(batchSize).learningRate(lr).contentWeight(contentWeight).styleWeight(styleWeight)
-                .layers(styleLayers, contentLayer).seed(seed).shuffle(shuffle).maxPixels(maxPixels)
-                .onSkippedImage((f, why) -> System.err.println("stylegrad: skipped " + f + ": " + why))
-                .fingerprint("loss-network", lossNetwork.toLowerCase(Locale.ROOT))
+        Vgg vgg = Vgg.load(settings.lossNetwork(), weightsFile, settings.deepestLayer(), Vgg.Pooling.MAX);
+        System.err.printf(Locale.ROOT, "stylegrad: loss network %s from %s (to %s) in %.1f s%n", lossNetwork.toLowerCase(Locale.ROOT), weightsFile,
+                settings.deepestLayer(), (System.nanoTime() - t0) / 1e9);
+        FeedForwardTraining.Builder builder = FeedForwardTraining.builder().lossNetwork(vgg).settings(settings).style(stylePicture).images(images)
+                .maxPixels(maxPixels).onSkippedImage((f, why) -> System.err.println("stylegrad: skipped " + f + ": " + why))
                 .fingerprint("weights", "sha256:" + Checksums.sha256(weightsFile));
-        if (length != null && length.steps != null) builder.steps(length.steps);
-        else builder.epochs(length != null && length.epochs != null ? length.epochs : 2);
-        if (initModel != null) {
-            builder.initialNetwork(TransformerNet.load(initModel)).fingerprint("init-model", "sha256:" + Checksums.sha256(initModel));
-        }
+        if (initModel != null) builder.initialNetwork(TransformerNet.load(initModel)).fingerprint("init-model", "sha256:" + Checksums.sha256(initModel));
+        Path checkpointDir = checkpoint != null ? checkpoint : resume;
         if (checkpointDir != null) builder.checkpoints(checkpointDir, checkpointEvery != null ? checkpointEvery : saveEvery);
         if (resume != null) builder.resumeFrom(resume);
-
-        long pictures = countPictures();
-        long totalSteps = length != null && length.steps != null ? length.steps
-                : (long) Math.ceil((length != null && length.epochs != null ? length.epochs : 2) * (double) pictures / batchSize);
-        ObjectMapper json = new ObjectMapper();
-        BufferedWriter log = logJson == null ? null : Files.newBufferedWriter(logJson);
-        List<Objective.Evaluation> curve = new ArrayList<>();
-        Progress progress = Progress.steps("train", totalSteps, Math.max(1, Math.min(100, totalSteps / 50)));
-        double[] clock = {-1, 0}; // when this process's first step began, steps since
-        builder.listener(new FeedForwardTraining.Listener() {
-            @Override
-            public void onResume(List<FeedForwardTraining.LoggedStep> earlier) {
-                // The checkpoint's steps first, so the log reads as one uninterrupted run's.
-                for (int i = 0; i < earlier.size(); i++) writeLog(json, log, i, earlier.get(i).losses(), earlier.get(i).seconds());
-            }
-
-            @Override
-            public void onStep(FeedForwardTraining.Step step) {
-            Trainer.Losses l = step.losses();
-            writeLog(json, log, step.index(), l, step.seconds());
-            curve.add(new Objective.Evaluation(l.content(), l.style(), 0, l.total()));
-            long now = System.nanoTime();
-            if (clock[0] < 0) clock[0] = now - step.seconds() * 1e9;
-            clock[1]++;
-            double perStep = (now - clock[0]) / 1e9 / clock[1];
-            double eta = Math.max(0, totalSteps - step.index() - 1) * perStep;
-            progress.eta(eta);
-            progress.update(step.index() + 1, progress.live()
-                    ? String.format(Locale.ROOT, "loss %.3g (c %.3g s %.3g) %.2fs/step", l.total(), l.content(), l.style(), perStep)
-                    : String.format(Locale.ROOT, "total %.4g  content %.4g  style %.4g  epoch %d  %.2f s/step  ETA %s", l.total(), l.content(), l.style(),
-                            step.position().epoch() + 1, perStep, RunCommand.duration(eta)));
-            if (saveEvery > 0 && (step.index() + 1) % saveEvery == 0) {
-                try {
-                    step.network().save(out);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-            }
-        });
-        FeedForwardTraining training = builder.build();
-        CountDownLatch saved = new CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
-            training.cancel();
-            try {
-                saved.await(300, TimeUnit.SECONDS); // let the step finish and the model and checkpoint be written
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "stylegrad-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        long totalSteps = settings.totalSteps(countPictures());
         FeedForwardTraining.Result result = null;
+        TrainSteps steps = new TrainSteps(totalSteps, saveEvery, out);
+        FeedForwardTraining training = builder.listener(steps).build();
+        InterruptHook hook = InterruptHook.install(training::cancel, 300);
         try {
             if (resume != null) System.err.println("stylegrad: resuming the training checkpointed in " + resume);
-            try {
+            try (JobConsole console = JobConsole.open("train", totalSteps, Math.max(1, Math.min(100, totalSteps / 50)), logJson)) {
+                steps.start(console);
                 result = training.run();
-            } finally {
-                progress.close();
-                if (log != null) log.close();
             }
             if (result.steps() > 0) result.network().save(out);
-            if (plot != null && !result.log().isEmpty()) {
-                List<Objective.Evaluation> all = new ArrayList<>();
-                for (FeedForwardTraining.LoggedStep s : result.log()) all.add(new Objective.Evaluation(s.losses().content(), s.losses().style(), 0, s.losses().total()));
-                LossPlot.write(all, "stylegrad train: " + out.getFileName(), plot);
-            }
-            FeedForwardTraining.LoggedStep last = result.log().isEmpty() ? null : result.log().get(result.log().size() - 1);
-            System.err.printf(Locale.ROOT, "stylegrad: %s: %d step(s) (%s in this process)%s; wrote %s%n", switch (result.reason()) {
-                case COMPLETED -> "done";
-                case CANCELLED -> "interrupted";
-                case DIVERGED -> "diverged (a non-finite loss); kept the network from before that step";
-            }, result.steps(), RunCommand.duration(result.seconds()),
-                    last == null ? "" : String.format(Locale.ROOT, "; last losses total %.4g content %.4g style %.4g", last.losses().total(), last.losses().content(),
-                            last.losses().style()), out.toAbsolutePath());
+            if (plot != null && !result.log().isEmpty()) LossPlot.write(TrainSteps.evaluations(result.log()), "stylegrad train: " + out.getFileName(), plot);
+            summarize(result);
         } finally {
-            saved.countDown(); // a Ctrl-C shutdown may proceed now: the model and the summary are out
-            // A Ctrl-C cancelled the run and its hook is running: it cannot be removed then, and need not be.
-            if (result == null || result.reason() != FeedForwardTraining.StopReason.CANCELLED) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(onInterrupt);
-                } catch (IllegalStateException shuttingDown) {
-                    // the JVM is exiting already
-                }
-            }
+            hook.finished(); // a Ctrl-C shutdown may proceed now: the model and the summary are out
         }
         return switch (result.reason()) {
             case COMPLETED -> ExitCode.OK;
@@ -254,22 +187,37 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         };
     }
 
-    /** Everything that can be checked before loading anything. */
-    private void check() throws IOException, BadInputException {
-        // Option values that cannot be right are usage errors (exit 2), as picocli's own; files that cannot be used are bad input (3).
-        if (!lossNetwork.equalsIgnoreCase("vgg16") && !lossNetwork.equalsIgnoreCase("vgg19")) usage("--loss-network must be vgg16 or vgg19, got " + lossNetwork);
-        if (imageSize < 16) usage("--image-size must be at least 16 pixels, got " + imageSize);
-        if (batchSize < 1) usage("--batch-size must be at least 1, got " + batchSize);
-        if (length != null && length.steps != null && length.steps < 1) usage("--steps must be at least 1, got " + length.steps);
-        if (length != null && length.epochs != null && length.epochs < 1) usage("--epochs must be at least 1, got " + length.epochs);
+    /** The options as {@link TrainSettings}, checked (a value out of range is a usage error). */
+    TrainSettings settings() {
+        Vgg.Architecture architecture = switch (lossNetwork.toLowerCase(Locale.ROOT)) {
+            case "vgg16" -> Vgg.Architecture.VGG16;
+            case "vgg19" -> Vgg.Architecture.VGG19;
+            default -> throw new SettingsException("--loss-network must be vgg16 or vgg19, got " + lossNetwork);
+        };
+        TrainSettings.Builder s = TrainSettings.builder().wording(Schedule.Wording.COMMAND_LINE).lossNetwork(architecture).layers(styleLayers, contentLayer)
+                .imageSize(imageSize).batchSize(batchSize).learningRate(lr).contentWeight(contentWeight).styleWeight(styleWeight).styleSize(styleSize)
+                .seed(seed).shuffle(shuffle);
+        if (length != null && length.steps != null) s.steps(length.steps);
+        else if (length != null && length.epochs != null) s.epochs(length.epochs);
+        return s.build();
+    }
+
+    private void summarize(FeedForwardTraining.Result result) {
+        FeedForwardTraining.LoggedStep last = result.log().isEmpty() ? null : result.log().get(result.log().size() - 1);
+        System.err.printf(Locale.ROOT, "stylegrad: %s: %d step(s) (%s in this process)%s; wrote %s%n", switch (result.reason()) {
+            case COMPLETED -> "done";
+            case CANCELLED -> "interrupted";
+            case DIVERGED -> "diverged (a non-finite loss); kept the network from before that step";
+        }, result.steps(), JobConsole.duration(result.seconds()),
+                last == null ? "" : String.format(Locale.ROOT, "; last losses total %.4g content %.4g style %.4g", last.losses().total(), last.losses().content(),
+                        last.losses().style()), out.toAbsolutePath());
+    }
+
+    /** What the command line itself must get right, before loading anything: the settings are checked by {@link #settings}. */
+    private void check(TrainSettings settings) throws IOException, BadInputException {
         if (saveEvery < 0) usage("--save-every must be 0 or more, got " + saveEvery);
         if (checkpointEvery != null && checkpointEvery < 0) usage("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         if (threads != null && threads < 1) usage("--threads must be at least 1, got " + threads);
-        if (styleSize != null && styleSize < 16) usage("--style-size must be at least 16 pixels, got " + styleSize);
-        if (!(lr > 0) || !Double.isFinite(lr)) usage("--lr must be a positive number, got " + lr);
-        if (!(contentWeight >= 0) || !(styleWeight >= 0) || !Double.isFinite(contentWeight) || !Double.isFinite(styleWeight)) {
-            usage("--content-weight and --style-weight must be finite and not negative");
-        }
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             throw new BadInputException("--out " + out + ": the network is written as safetensors; name the file *.safetensors");
         }
@@ -306,38 +254,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         return f;
     }
 
-    /** The deepest of {@code layers} in the network's order (the loss network is loaded up to it). */
-    private static String deepest(Vgg.Architecture architecture, List<String> layers) throws BadInputException {
-        List<String> order = architecture.layerNames();
-        String deepest = null;
-        for (String layer : layers) {
-            int i = order.indexOf(layer);
-            if (i < 0) throw new BadInputException("no layer " + layer + " in " + architecture.name().toLowerCase(Locale.ROOT) + " (its layers: " + String.join(", ", order) + ")");
-            if (deepest == null || i > order.indexOf(deepest)) deepest = layer;
-        }
-        return deepest;
-    }
-
     private long countPictures() throws IOException {
         try (var walk = Files.walk(images)) {
             return walk.filter(Files::isRegularFile).filter(dev.stylegrad.style.feedforward.TrainingImages::isPicture).count();
-        }
-    }
-
-    private static void writeLog(ObjectMapper json, BufferedWriter log, long index, Trainer.Losses l, double seconds) {
-        if (log == null) return;
-        ObjectNode n = json.createObjectNode();
-        n.put("step", index);
-        n.put("content", l.content());
-        n.put("style", l.style());
-        n.put("total", l.total());
-        n.put("seconds", seconds);
-        try {
-            log.write(json.writeValueAsString(n));
-            log.newLine();
-            log.flush(); // a crash keeps every finished step
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** Runs the CLI in this JVM on another thread, paused after a step (RunCommand's test hook) while a check runs. */
+/** Runs the CLI in this JVM on another thread, paused after a step (at RunCommand's step seam) while a check runs. */
 final class PausedRun {
     private PausedRun() {}
 
@@ -18,8 +18,7 @@ final class PausedRun {
 
     /** Starts {@code cli}, waits until it pauses after {@code step} (creating {@code pause}), runs the check, lets it go on. */
     static StylegradCliTest.Result run(Path pause, int step, Check whilePaused, Supplier<StylegradCliTest.Result> cli) throws Exception {
-        System.setProperty(RunCommand.PAUSE_AFTER_STEP, Integer.toString(step));
-        System.setProperty(RunCommand.PAUSE_FILE, pause.toString());
+        RunCommand.observer = new Pause(step, pause);
         CompletableFuture<StylegradCliTest.Result> run = CompletableFuture.supplyAsync(cli);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -28,8 +27,7 @@ final class PausedRun {
             whilePaused.run();
         } finally {
             Files.deleteIfExists(pause); // lets the run go on
-            System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
-            System.clearProperty(RunCommand.PAUSE_FILE);
+            RunCommand.observer = Pause.NONE;
         }
         return run.get(120, TimeUnit.SECONDS);
     }

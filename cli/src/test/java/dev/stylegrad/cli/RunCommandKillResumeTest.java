@@ -27,11 +27,8 @@ class RunCommandKillResumeTest {
     static Process start(Path dir, String name, List<String> runArgs, int pauseAfter, Path pauseFile) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path")));
-        if (pauseAfter > 0) {
-            cmd.add("-D" + RunCommand.PAUSE_AFTER_STEP + "=" + pauseAfter);
-            cmd.add("-D" + RunCommand.PAUSE_FILE + "=" + pauseFile);
-        }
-        cmd.add(StylegradCli.class.getName());
+        if (pauseAfter > 0) cmd.addAll(List.of(Pause.PausingCli.class.getName(), Integer.toString(pauseAfter), pauseFile.toString()));
+        else cmd.add(StylegradCli.class.getName());
         cmd.addAll(runArgs);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".txt").toFile()).start();
     }

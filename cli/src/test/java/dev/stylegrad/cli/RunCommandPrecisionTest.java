@@ -76,9 +76,9 @@ class RunCommandPrecisionTest {
     @Test
     void checkpointsFromBeforePrecisionExistedResumeAsFp32() {
         Fingerprint old = new Fingerprint(Map.of("--size", "32", "--optimizer", "adam"));
-        assertThat(RunFingerprint.upgraded(old, "adam").values()).containsEntry("--precision", "fp32").containsEntry("--size", "32");
+        assertThat(RunCheckpoints.upgraded(old, "adam").values()).containsEntry("--precision", "fp32").containsEntry("--size", "32");
         Fingerprint recorded = new Fingerprint(Map.of("--precision", "bf16"));
-        assertThat(RunFingerprint.upgraded(recorded, "adam").values()).isEqualTo(Map.of("--precision", "bf16"));
+        assertThat(RunCheckpoints.upgraded(recorded, "adam").values()).isEqualTo(Map.of("--precision", "bf16"));
         assertThat(List.of(Precision.values())).extracting(Precision::cliName).containsExactly("fp32", "bf16");
     }
 }

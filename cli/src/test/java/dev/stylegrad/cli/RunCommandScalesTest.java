@@ -34,8 +34,7 @@ class RunCommandScalesTest {
     void restore() {
         Backend.setThreads(Runtime.getRuntime().availableProcessors());
         System.clearProperty(MemoryCheck.AVAILABLE_PROPERTY);
-        System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
-        System.clearProperty(RunCommand.PAUSE_FILE);
+        RunCommand.observer = Pause.NONE;
     }
 
     /** The course images without --size (each test says --size or --scales). */
@@ -189,8 +188,8 @@ class RunCommandScalesTest {
     static List<int[]> schedule(String... extra) {
         RunCommand command = new RunCommand();
         new picocli.CommandLine(command).parseArgs(args(extra).subList(1, args(extra).size()).toArray(new String[0]));
-        command.checkSchedule();
-        return List.of(command.sides(), command.steps);
+        dev.stylegrad.style.Schedule s = command.settings().schedule();
+        return List.of(s.sides(), s.steps());
     }
 
     @Test

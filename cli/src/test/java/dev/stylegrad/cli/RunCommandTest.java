@@ -32,8 +32,7 @@ class RunCommandTest {
         Backend.setThreads(Runtime.getRuntime().availableProcessors());
         System.clearProperty("stylegrad.home");
         System.clearProperty("stylegrad.weightsUrl");
-        System.clearProperty(RunCommand.PAUSE_AFTER_STEP);
-        System.clearProperty(RunCommand.PAUSE_FILE);
+        RunCommand.observer = Pause.NONE;
     }
 
     private List<String> args(String... extra) {

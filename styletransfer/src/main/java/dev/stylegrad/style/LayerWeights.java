@@ -4,6 +4,7 @@ import dev.stylegrad.models.Vgg;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /** Layer names with weights, e.g. {@code relu1_1:1,relu2_1:0.75}; a bare name has weight 1. Order is kept. */
 public final class LayerWeights {
@@ -33,19 +34,33 @@ public final class LayerWeights {
                     throw new IllegalArgumentException("bad weight in layer entry '" + e + "'; expected name:number, e.g. relu1_1:0.75");
                 }
             }
-            if (!Vgg.layerNames().contains(name)) {
-                throw new IllegalArgumentException("unknown layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
-            }
+            requireKnown(name);
             if (!(w >= 0) || Double.isInfinite(w)) throw new IllegalArgumentException("layer weight must be a finite number >= 0, got '" + e + "'");
             if (out.put(name, w) != null) throw new IllegalArgumentException("layer '" + name + "' is listed twice");
         }
         return out;
     }
 
-    /** {@code name:weight,...} */
+    /**
+     * Refuses a name VGG19 does not have.
+     *
+     * @throws IllegalArgumentException naming it and the valid names
+     */
+    public static void requireKnown(String name) {
+        if (!Vgg.layerNames().contains(name)) {
+            throw new IllegalArgumentException("unknown layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
+        }
+    }
+
+    /** {@code name:weight,...} with Java's canonical numbers ({@code relu1_1:1.0}). */
     public static String format(Map<String, Double> weights) {
+        return format(weights, Double::toString);
+    }
+
+    /** {@code name:weight,...} with the numbers formatted by {@code numbers}. */
+    public static String format(Map<String, Double> weights, DoubleFunction<String> numbers) {
         StringBuilder b = new StringBuilder();
-        weights.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append(':').append(v));
+        weights.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append(':').append(numbers.apply(v)));
         return b.toString();
     }
 }

@@ -40,6 +40,11 @@ record TileGrid(int width, int height, int ownedSide, int halo, int align, int w
         return new TileGrid(width, height, owned, margin, align, ww, wh, List.copyOf(tiles));
     }
 
+    /** The grid of another picture (a style image) with this grid's owned side, halo and alignment. */
+    TileGrid forPicture(int pictureWidth, int pictureHeight) {
+        return of(pictureWidth, pictureHeight, ownedSide, halo, align);
+    }
+
     /** Whether one tile covers the whole picture (then tiling is the untiled computation). */
     boolean single() {
         return tiles.size() == 1;

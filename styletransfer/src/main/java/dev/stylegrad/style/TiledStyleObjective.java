@@ -60,26 +60,21 @@ final class TiledStyleObjective implements Objective {
 
     /**
      * @param content the normalized content picture [1, 3, H, W]; the picture optimized has its size
-     * @param styles normalized style pictures, each tiled with the same owned side and halo
-     * @param ownedSide side of a tile's owned region (rounded up to the deepest layer's stride)
-     * @param halo context around it (rounded up likewise); at least {@link #minimumHalo} for exact results
+     * @param styles normalized style pictures, each tiled with the grid's owned side and halo
+     * @param grid the tiles of the content picture ({@link TilePlanner}); its halo must be at least {@link
+     *     TilePlanner#halo} of the layers for exact results
      */
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
-                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo) {
-        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, ownedSide, halo, true);
+                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid) {
+        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, grid, true, (phase, done, total) -> { });
     }
 
-    /** {@code seedOwnedOnly = false} seeds every window position: wrong (features in the halo count twice); for tests. */
+    /**
+     * As above, telling {@code progress} after each window (on this thread), for progress output during long steps;
+     * {@code seedOwnedOnly = false} seeds every window position: wrong (features in the halo count twice), for tests.
+     */
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
-                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
-                        boolean seedOwnedOnly) {
-        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, ownedSide, halo, seedOwnedOnly,
-                (phase, done, total) -> { });
-    }
-
-    /** As above, telling {@code progress} after each window (on this thread), for progress output during long steps. */
-    TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
-                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, int ownedSide, int halo,
+                        Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid,
                         boolean seedOwnedOnly, WindowProgress progress) {
         this.net = net;
         this.progress = progress;
@@ -92,14 +87,16 @@ final class TiledStyleObjective implements Objective {
         LinkedHashSet<String> all = new LinkedHashSet<>(contentLayers.keySet());
         all.addAll(styleLayers.keySet());
         this.layers = List.copyOf(all);
-        int align = alignment(layers);
-        this.grid = TileGrid.of((int) content.size(3), (int) content.size(2), ownedSide, halo, align);
+        if (grid.width() != content.size(3) || grid.height() != content.size(2)) {
+            throw new IllegalArgumentException("tiled objective: the grid is for " + grid.width() + "x" + grid.height() + " pixels, the content has "
+                    + content.size(3) + "x" + content.size(2));
+        }
+        this.grid = grid;
         try {
             computeContentTargets(content);
             for (int k = 0; k < styles.size(); k++) {
                 INDArray style = styles.get(k);
-                TileGrid styleGrid = TileGrid.of((int) style.size(3), (int) style.size(2), ownedSide, halo, align);
-                Map<String, INDArray> grams = gramsOf(style, styleGrid);
+                Map<String, INDArray> grams = gramsOf(style, grid.forPicture((int) style.size(3), (int) style.size(2)));
                 for (String layer : styleLayers.keySet()) {
                     INDArray g = grams.get(layer).muli(blend[k]);
                     styleGrams.merge(layer, g, INDArray::addi);
@@ -108,18 +105,6 @@ final class TiledStyleObjective implements Objective {
         } finally {
             MemoryScope.destroy(SCOPE); // the targets' windows may be of other sizes than the steps'
         }
-    }
-
-    /** The halo that makes tiles exact for these layers: the deepest one's receptive-field margin, on the grid. */
-    static int minimumHalo(Iterable<String> layers) {
-        String deepest = Vgg.deepestOf(toList(layers));
-        int align = Vgg.stride(deepest);
-        return (Vgg.receptiveFieldMargin(deepest) + align - 1) / align * align;
-    }
-
-    /** Tile corners lie on the deepest layer's grid, so every layer's positions divide evenly. */
-    static int alignment(Iterable<String> layers) {
-        return Vgg.stride(Vgg.deepestOf(toList(layers)));
     }
 
     TileGrid grid() {
@@ -374,9 +359,4 @@ final class TiledStyleObjective implements Objective {
         return sum == null ? term : Ops.add(sum, term);
     }
 
-    private static List<String> toList(Iterable<String> names) {
-        List<String> out = new ArrayList<>();
-        names.forEach(out::add);
-        return out;
-    }
 }

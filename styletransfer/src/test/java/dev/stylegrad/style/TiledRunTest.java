@@ -64,26 +64,26 @@ class TiledRunTest {
     @Test
     void automaticTilingTilesOnlyWhenTheStepWouldNotFit() {
         long gb = 1L << 30;
-        assertThat(StyleTransfer.automaticTile(512, 512, VGG19_WIDTHS, 80, 16, 24 * gb)).isZero();
-        assertThat(StyleTransfer.automaticTile(2048, 2048, VGG19_WIDTHS, 80, 16, 24 * gb)).isZero(); // measured 14.2 GB
-        int side = StyleTransfer.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 24 * gb);
-        assertThat(side).isBetween(StyleTransfer.MIN_AUTO_TILE, 4095);
+        assertThat(TilePlanner.automaticTile(512, 512, VGG19_WIDTHS, 80, 16, 24 * gb)).isZero();
+        assertThat(TilePlanner.automaticTile(2048, 2048, VGG19_WIDTHS, 80, 16, 24 * gb)).isZero(); // measured 14.2 GB
+        int side = TilePlanner.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 24 * gb);
+        assertThat(side).isBetween(TilePlanner.MIN_AUTO_TILE, 4095);
         assertThat(side % 16).isZero();
         // it fits, and no side that fits computes fewer window pixels per step
         TileGrid chosen = TileGrid.of(4096, 4096, side, 80, 16);
         long window = (long) chosen.windowWidth() * chosen.windowHeight();
-        assertThat(StyleTransfer.fits(StepMemory.tiledStep(4096L * 4096, window, VGG19_WIDTHS), 24 * gb)).isTrue();
+        assertThat(TilePlanner.fits(StepMemory.tiledStep(4096L * 4096, window, VGG19_WIDTHS), 24 * gb)).isTrue();
         for (int other = 128; other <= 4096; other += 16) {
             TileGrid g = TileGrid.of(4096, 4096, other, 80, 16);
             long w = (long) g.windowWidth() * g.windowHeight();
-            if (StyleTransfer.fits(StepMemory.tiledStep(4096L * 4096, w, VGG19_WIDTHS), 24 * gb)) {
+            if (TilePlanner.fits(StepMemory.tiledStep(4096L * 4096, w, VGG19_WIDTHS), 24 * gb)) {
                 assertThat(w * g.tiles().size()).as("side %d", other).isGreaterThanOrEqualTo(window * chosen.tiles().size());
             }
         }
-        assertThat(StyleTransfer.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 8 * gb)).isLessThan(side);
+        assertThat(TilePlanner.automaticTile(4096, 4096, VGG19_WIDTHS, 80, 16, 8 * gb)).isLessThan(side);
         // a picture one smallest window covers is never tiled, whatever the memory
-        assertThat(StyleTransfer.automaticTile(200, 150, VGG19_WIDTHS, 80, 16, 1000)).isZero();
-        assertThatThrownBy(() -> StyleTransfer.automaticTile(16384, 16384, VGG19_WIDTHS, 80, 16, 8 * gb))
+        assertThat(TilePlanner.automaticTile(200, 150, VGG19_WIDTHS, 80, 16, 1000)).isZero();
+        assertThatThrownBy(() -> TilePlanner.automaticTile(16384, 16384, VGG19_WIDTHS, 80, 16, 8 * gb))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("16384x16384").hasMessageContaining("even in 128-px tiles").hasMessageContaining("smaller --size");
     }

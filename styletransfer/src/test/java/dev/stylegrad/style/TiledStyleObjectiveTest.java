@@ -47,7 +47,12 @@ class TiledStyleObjectiveTest {
 
     static TiledStyleObjective tiled(Vgg net, int halo, boolean seedOwnedOnly) {
         return new TiledStyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
-                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, TILE, halo, seedOwnedOnly);
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(halo), seedOwnedOnly, (phase, done, total) -> { });
+    }
+
+    /** The content's tiles of side TILE with this halo, on relu5_1's grid. */
+    static TileGrid grid(int halo) {
+        return TileGrid.of((int) content.size(3), (int) content.size(2), TILE, halo, 16);
     }
 
     /**
@@ -81,9 +86,9 @@ class TiledStyleObjectiveTest {
 
     @Test
     void theGridCoversThePictureOnceWithEqualWindowsOnTheLayerGrid() {
-        TiledStyleObjective t = tiled(net, TiledStyleObjective.minimumHalo(LayerWeights.DEFAULT_STYLE.keySet()), true);
+        TiledStyleObjective t = tiled(net, TilePlanner.halo(LayerWeights.DEFAULT_STYLE.keySet()), true);
         TileGrid grid = t.grid();
-        assertThat(TiledStyleObjective.minimumHalo(LayerWeights.DEFAULT_STYLE.keySet())).isEqualTo(80);
+        assertThat(TilePlanner.halo(LayerWeights.DEFAULT_STYLE.keySet())).isEqualTo(80);
         assertThat(grid.tiles()).hasSize(12);
         assertThat(new int[] {grid.windowWidth(), grid.windowHeight()}).containsExactly(224, 192);
         int[][] owner = new int[H][W];
@@ -135,7 +140,7 @@ class TiledStyleObjectiveTest {
     void everyPassReportsItsWindowsInOrder() {
         List<String> calls = new java.util.ArrayList<>();
         TiledStyleObjective t = new TiledStyleObjective(net, content, List.of(style), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
-                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, TILE, 80, true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total));
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total));
         int styleWindows = TileGrid.of(200, 152, TILE, 80, 16).tiles().size();
         List<String> expected = new java.util.ArrayList<>();
         for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.CONTENT_TARGETS + " " + k + "/12");

@@ -2,6 +2,7 @@ package dev.stylegrad.style.feedforward;
 
 import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.style.checkpoint.CheckpointException;
+import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.checkpoint.Fingerprint;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.tensor.MemoryScope;
@@ -91,7 +92,7 @@ public final class FeedForwardTraining {
 
     /** Runs the training to its step or epoch count, or until cancelled or the losses stop being finite. */
     public Result run() throws IOException, CheckpointException {
-        TrainingImages images = TrainingImages.under(s.images, s.imageSize, s.maxPixels, s.shuffle ? s.seed : null, s.onSkip);
+        TrainingImages images = TrainingImages.under(s.images, s.settings.imageSize(), s.maxPixels, s.settings.shuffle() ? s.settings.seed() : null, s.onSkip);
         // The pictures found decide the batches, so a resume must find the same ones (their paths, in order).
         Map<String, String> withPictures = new LinkedHashMap<>(s.fingerprint.values());
         withPictures.put("pictures", images.files().size() + " files, sha256:" + pathsHash(s.images, images.files()));
@@ -111,9 +112,10 @@ public final class FeedForwardTraining {
             images.seek(resumed.position());
         } else {
             net = s.initial != null ? s.initial : TransformerNet.create(TransformerNet.REFERENCE_WIDTHS[0], TransformerNet.REFERENCE_WIDTHS[1],
-                    TransformerNet.REFERENCE_WIDTHS[2], s.seed);
+                    TransformerNet.REFERENCE_WIDTHS[2], s.settings.seed());
         }
-        Trainer trainer = new Trainer(net, s.lossNet, s.styleArray(), s.styleLayers, s.contentLayer, s.contentWeight, s.styleWeight, s.lr);
+        TrainSettings t = s.settings;
+        Trainer trainer = new Trainer(net, s.lossNet, s.styleArray(), t.styleLayers(), t.contentLayer(), t.contentWeight(), t.styleWeight(), t.learningRate());
         if (resumed != null) {
             trainer.restoreOptimizer(resumed.adam());
             if (s.listener != null) s.listener.onResume(List.copyOf(log));
@@ -130,7 +132,7 @@ public final class FeedForwardTraining {
             long t0 = System.nanoTime();
             Trainer.Losses l;
             try (MemoryScope scope = MemoryScope.open("train-step")) {
-                INDArray batch = images.next(s.batchSize);
+                INDArray batch = images.next(t.batchSize());
                 l = trainer.step(batch);
             }
             if (!(Double.isFinite(l.total()) && Double.isFinite(l.content()) && Double.isFinite(l.style()))) {
@@ -163,35 +165,30 @@ public final class FeedForwardTraining {
     }
 
     private boolean finished(long step, TrainingImages images) {
-        if (s.steps != null) return step >= s.steps;
+        if (s.settings.steps() != null) return step >= s.settings.steps();
+        int epochs = s.settings.epochs();
         TrainingImages.Position p = images.position();
-        return p.epoch() >= s.epochs || (p.epoch() == s.epochs - 1 && p.index() == images.files().size());
+        return p.epoch() >= epochs || (p.epoch() == epochs - 1 && p.index() == images.files().size());
     }
 
-    private record Settings(Vgg lossNet, RgbImage style, Integer styleSize, Path images, int imageSize, int batchSize, Long steps,
-            Integer epochs, double lr, double contentWeight, double styleWeight, List<String> styleLayers, String contentLayer, long seed,
-            boolean shuffle, TransformerNet initial, Listener listener, BiConsumer<Path, String> onSkip, Path checkpointDir,
-            int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
+    private record Settings(TrainSettings settings, Vgg lossNet, RgbImage style, Path images, TransformerNet initial, Listener listener,
+            BiConsumer<Path, String> onSkip, Path checkpointDir, int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
         INDArray styleArray() {
             // As the reference's utils.load_image(style, size): a square of that side, whatever the picture's shape.
-            return Pictures.toArray(styleSize == null ? style : dev.stylegrad.style.image.Resampler.resize(style, styleSize, styleSize));
+            Integer side = settings.styleSize();
+            return Pictures.toArray(side == null ? style : dev.stylegrad.style.image.Resampler.resize(style, side, side));
         }
     }
 
-    /** Settings with the reference's defaults: image size 256, batch 4, lr 1e-3, content 1e5, style 1e10, VGG16's layers. */
+    /**
+     * The inputs of a training (loss network, style picture, pictures' folder, starting network, checkpoints) and its
+     * settings ({@link TrainSettings}, the reference's defaults; each also settable here, or all at once with {@link
+     * #settings}).
+     */
     public static final class Builder {
         private Vgg lossNet;
         private RgbImage style;
-        private Integer styleSize;
         private Path images;
-        private int imageSize = 256, batchSize = 4;
-        private Long steps;
-        private Integer epochs;
-        private double lr = 1e-3, contentWeight = 1e5, styleWeight = 1e10;
-        private List<String> styleLayers = Trainer.STYLE_LAYERS;
-        private String contentLayer = Trainer.CONTENT_LAYER;
-        private long seed = 42;
-        private boolean shuffle;
         private TransformerNet initial;
         private Listener listener;
         private BiConsumer<Path, String> onSkip = (f, why) -> {};
@@ -199,12 +196,14 @@ public final class FeedForwardTraining {
         private int checkpointEvery = 500;
         private long maxPixels = dev.stylegrad.style.image.ImageFiles.DEFAULT_MAX_PIXELS;
         private final Map<String, String> extraFingerprint = new LinkedHashMap<>();
+        private TrainSettings.Builder settings = TrainSettings.builder();
 
         private Builder() {}
 
         /** The loss network (VGG16 for the reference's layers; VGG19 with layers it has), loaded to the deepest layer used. */
         public Builder lossNetwork(Vgg net) {
             this.lossNet = net;
+            settings.lossNetwork(net.architecture());
             return this;
         }
 
@@ -214,71 +213,77 @@ public final class FeedForwardTraining {
             return this;
         }
 
-        /** Resize the style picture to this many pixels square first, as the reference's {@code --style-size} does. */
-        public Builder styleSize(Integer pixels) {
-            this.styleSize = pixels;
-            return this;
-        }
-
         /** The folder of training pictures (PNG and JPEG, read recursively in sorted path order). */
         public Builder images(Path folder) {
             this.images = folder;
             return this;
         }
 
+        /** Replaces every setting with {@code s}'s (the setters below change single ones). */
+        public Builder settings(TrainSettings s) {
+            this.settings = s.toBuilder();
+            if (lossNet != null) settings.lossNetwork(lossNet.architecture());
+            return this;
+        }
+
+        /** {@link TrainSettings.Builder#styleSize}. */
+        public Builder styleSize(Integer pixels) {
+            settings.styleSize(pixels);
+            return this;
+        }
+
         public Builder imageSize(int pixels) {
-            this.imageSize = pixels;
+            settings.imageSize(pixels);
             return this;
         }
 
         public Builder batchSize(int pictures) {
-            this.batchSize = pictures;
+            settings.batchSize(pictures);
             return this;
         }
 
-        /** Train for this many steps in all (resumed steps count). Exclusive with {@link #epochs}. */
+        /** {@link TrainSettings.Builder#steps}. */
         public Builder steps(long count) {
-            this.steps = count;
+            settings.steps(count);
             return this;
         }
 
-        /** Train until this many passes over the pictures are done. Exclusive with {@link #steps}. */
+        /** {@link TrainSettings.Builder#epochs}. */
         public Builder epochs(int count) {
-            this.epochs = count;
+            settings.epochs(count);
             return this;
         }
 
         public Builder learningRate(double lr) {
-            this.lr = lr;
+            settings.learningRate(lr);
             return this;
         }
 
         public Builder contentWeight(double weight) {
-            this.contentWeight = weight;
+            settings.contentWeight(weight);
             return this;
         }
 
         public Builder styleWeight(double weight) {
-            this.styleWeight = weight;
+            settings.styleWeight(weight);
             return this;
         }
 
-        /** Style layers (each Gram term weighted 1, as the reference) and the content layer, by the loss network's names. */
+        /** {@link TrainSettings.Builder#layers}. */
         public Builder layers(List<String> style, String content) {
-            this.styleLayers = List.copyOf(style);
-            this.contentLayer = content;
+            settings.layers(style, content);
             return this;
         }
 
-        /** Seeds the new network's initial weights and, with {@link #shuffle}, the picture order. Default 42. */
+        /** {@link TrainSettings.Builder#seed}. */
         public Builder seed(long seed) {
-            this.seed = seed;
+            settings.seed(seed);
             return this;
         }
 
-        /** Take the pictures in a fresh seeded order each epoch instead of sorted path order. */
+        /** {@link TrainSettings.Builder#shuffle}. */
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            settings.shuffle(shuffle);
             return this;
         }
 
@@ -317,58 +322,32 @@ public final class FeedForwardTraining {
             return this;
         }
 
-        /** More settings a resume must repeat, e.g. the loss network's file hash (the builder cannot see it). */
+        /** More inputs a resume must repeat, e.g. the loss network's file hash (the builder cannot see it). */
         public Builder fingerprint(String key, String value) {
             extraFingerprint.put(key, value);
             return this;
         }
 
-        /** Checks the settings. */
+        /** Checks the settings ({@link TrainSettings.Builder#build}) and the inputs. */
         public FeedForwardTraining build() {
             if (lossNet == null) throw new IllegalStateException("training: no loss network (lossNetwork(Vgg))");
             if (style == null) throw new IllegalStateException("training: no style picture (style(RgbImage))");
             if (images == null) throw new IllegalStateException("training: no training pictures (images(folder))");
-            if ((steps == null) == (epochs == null)) throw new IllegalStateException("training: give exactly one of steps(N) and epochs(E)");
-            if (steps != null && steps < 1) throw new IllegalArgumentException("training: steps must be at least 1, got " + steps);
-            if (epochs != null && epochs < 1) throw new IllegalArgumentException("training: epochs must be at least 1, got " + epochs);
-            if (imageSize < 16) throw new IllegalArgumentException("training: the image size must be at least 16 pixels, got " + imageSize);
-            if (batchSize < 1) throw new IllegalArgumentException("training: the batch size must be at least 1, got " + batchSize);
-            if (styleSize != null && styleSize < 16) throw new IllegalArgumentException("training: the style size must be at least 16 pixels, got " + styleSize);
-            if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("training: the learning rate must be positive, got " + lr);
-            if (!(contentWeight >= 0) || !(styleWeight >= 0) || !Double.isFinite(contentWeight) || !Double.isFinite(styleWeight)) {
-                throw new IllegalArgumentException("training: the loss weights must be finite and not negative, got content " + contentWeight
-                        + ", style " + styleWeight);
-            }
-            if (checkpointEvery < 0) throw new IllegalArgumentException("training: checkpoint every must be 0 or more, got " + checkpointEvery);
-            if (styleLayers.isEmpty()) throw new IllegalArgumentException("training: no style layers");
-            for (String layer : concat(styleLayers, contentLayer)) {
+            TrainSettings s = settings.build();
+            if (checkpointEvery < 0) throw new SettingsException("training: checkpoint every must be 0 or more, got " + checkpointEvery);
+            for (String layer : s.lossLayers()) {
                 if (!lossNet.availableLayers().contains(layer)) {
-                    throw new IllegalArgumentException("training: the loss network has no layer " + layer + " (it has " + String.join(", ", lossNet.availableLayers()) + ")");
+                    throw new IllegalArgumentException("training: the loss network has no layer " + layer + " (it was loaded to "
+                            + String.join(", ", lossNet.availableLayers()) + ")");
                 }
             }
             Map<String, String> fp = new LinkedHashMap<>();
             fp.put("style", "sha256:" + sha256(style));
-            fp.put("style-size", String.valueOf(styleSize));
             fp.put("images", images.toAbsolutePath().normalize().toString());
-            fp.put("image-size", String.valueOf(imageSize));
-            fp.put("batch-size", String.valueOf(batchSize));
-            fp.put("lr", String.valueOf(lr));
-            fp.put("content-weight", String.valueOf(contentWeight));
-            fp.put("style-weight", String.valueOf(styleWeight));
-            fp.put("style-layers", String.join(",", styleLayers));
-            fp.put("content-layer", contentLayer);
-            fp.put("seed", String.valueOf(seed));
-            fp.put("shuffle", String.valueOf(shuffle));
+            fp.putAll(s.fingerprint());
             fp.putAll(extraFingerprint);
-            return new FeedForwardTraining(new Settings(lossNet, style, styleSize, images, imageSize, batchSize, steps, epochs, lr, contentWeight,
-                    styleWeight, List.copyOf(styleLayers), contentLayer, seed, shuffle, initial, listener, onSkip, checkpointDir, checkpointEvery,
+            return new FeedForwardTraining(new Settings(s, lossNet, style, images, initial, listener, onSkip, checkpointDir, checkpointEvery,
                     resume, maxPixels, new Fingerprint(fp)));
-        }
-
-        private static List<String> concat(List<String> a, String b) {
-            List<String> out = new ArrayList<>(a);
-            out.add(b);
-            return out;
         }
 
         private static String sha256(RgbImage image) {

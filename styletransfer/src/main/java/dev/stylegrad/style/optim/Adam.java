@@ -13,6 +13,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * runs agree step for step.
  */
 public final class Adam implements Optimizer {
+    /** The course's learning rate, and style transfer's default. */
+    public static final double DEFAULT_LR = 0.003;
+
     private final double lr;
     private final double beta1;
     private final double beta2;
