@@ -42,8 +42,8 @@ final class OneDnn {
     static {
         dnnl_engine engine = null;
         String reason;
-        if ("false".equals(System.getProperty("stylegrad.onednn"))) {
-            reason = "turned off by -Dstylegrad.onednn=false";
+        if (!KernelConfig.oneDnnEnabled()) {
+            reason = "turned off by -D" + KernelConfig.ONEDNN_PROPERTY + "=false";
         } else {
             try {
                 if (!Nd4j.getEnvironment().isCPU()) {

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * three times (peak RSS of a 256² VGG19 step: 548 MB against 578 MB with both copies kept, times within noise).
  *
  * <p>Only the CPU backend with the JavaCPP dnnl binaries on the class path; anything else ({@link #supports} false)
- * takes libnd4j's path. {@code -Dstylegrad.onednn=false} turns this path off, for A/B comparisons.
+ * takes libnd4j's path. {@code -Dstylegrad.onednn=false} ({@link KernelConfig}) turns this path off, for A/B comparisons.
  */
 final class OneDnnConvolution {
     private OneDnnConvolution() {}
