@@ -5,11 +5,18 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Which ND4J backend is loaded (CPU or CUDA), which native build of it, how many threads it uses and, on the CPU,
- * which instruction set oneDNN's kernels dispatch to; reported once at start so every log and benchmark says what it
- * ran on. The kernel ISA matters: the same build picks other kernels on an AVX2 and an AVX-512 CPU, and
- * {@code DNNL_MAX_CPU_ISA=AVX2} caps it.
+ * which instruction set oneDNN's kernels dispatch to, with the kernel switches ({@link KernelConfig}); reported once
+ * at start so every log and benchmark says what it ran on. The kernel ISA matters: the same build picks other kernels
+ * on an AVX2 and an AVX-512 CPU, and {@code DNNL_MAX_CPU_ISA=AVX2} caps it.
+ *
+ * @param device {@code cpu} or {@code cuda}
+ * @param library the ND4J backend artifact and its native build, e.g. {@code nd4j-native onednn-avx2}
+ * @param threads ND4J's threads ({@code maxMasterThreads})
+ * @param kernelIsa the instruction set oneDNN's kernels dispatch to, empty where oneDNN is not loaded
+ * @param gram the Gram-matrix product chosen ({@link KernelConfig#gram()})
+ * @param hostThreads the threads of the Java max-pooling and ReLU loops ({@link KernelConfig#hostThreads()})
  */
-public record Backend(String device, String library, int threads, String kernelIsa) {
+public record Backend(String device, String library, int threads, String kernelIsa, KernelConfig.Gram gram, int hostThreads) {
 
     /** Detects the loaded backend. Loading ND4J's native library happens here if it has not yet. */
     public static Backend current() {
@@ -19,26 +26,32 @@ public record Backend(String device, String library, int threads, String kernelI
         String build = nativeBuild(cpu);
         int threads = Nd4j.getEnvironment().maxMasterThreads();
         String isa = cpu && OneDnn.UNAVAILABLE == null ? OneDnn.effectiveIsa() : "";
-        return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads, isa);
+        return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads, isa, KernelConfig.gram(),
+                KernelConfig.hostThreads());
     }
 
     /**
-     * Caps the threads ND4J's kernels use (both its own pool and OpenMP). Call before heavy work starts; n must be
-     * at least 1.
+     * Caps the threads ND4J's kernels use (both its own pool and OpenMP) and sets the threads of the Java max-pooling
+     * and ReLU loops ({@link KernelConfig#hostThreads()}) to the same number, as ND4J took it (it takes at most the
+     * CPU's cores). Call before heavy work starts; n must be at least 1.
      */
     public static void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
         Nd4j.getEnvironment().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
+        KernelConfig.setHostThreads(Math.max(1, Nd4j.getEnvironment().maxMasterThreads()));
     }
 
     /**
-     * One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx512_core_bf16}; the kernels
-     * part is missing where oneDNN is not loaded (other backends, {@code -Dstylegrad.onednn=false}); on the CPU, when
-     * oneDNN failed to load, the line ends with why.
+     * One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx512_core_bf16, gram=auto,
+     * host-threads=2}; the kernels part is missing where oneDNN is not loaded (other backends) and reads
+     * {@code onednn=off} under {@code -Dstylegrad.onednn=false}; on the CPU, when oneDNN failed to load, the line ends
+     * with why.
      */
     public String report() {
-        String line = "backend=" + device + " (" + library + "), threads=" + threads + (kernelIsa.isEmpty() ? "" : ", kernels=" + kernelIsa);
+        String line = "backend=" + device + " (" + library + "), threads=" + threads
+                + (!kernelIsa.isEmpty() ? ", kernels=" + kernelIsa : KernelConfig.oneDnnEnabled() ? "" : ", onednn=off")
+                + ", gram=" + gram.propertyValue() + ", host-threads=" + hostThreads;
         // Say so when oneDNN failed to load on the CPU: everything still runs, on libnd4j's kernels, 2-3x slower
         // (measured: a hand-made classpath missing the OpenCL natives jar cost a training run 2.5x).
         if (device.equals("cpu") && kernelIsa.isEmpty() && OneDnn.UNAVAILABLE != null && !OneDnn.UNAVAILABLE.startsWith("turned off")) {

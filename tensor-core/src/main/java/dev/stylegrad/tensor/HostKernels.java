@@ -378,12 +378,14 @@ final class HostKernels {
     }
 
     /**
-     * Runs {@code task} over [0, units) split into one contiguous chunk per thread (ND4J's
-     * {@code maxMasterThreads}): the calling thread does the first chunk, the shared pool the others, and the call
-     * returns when all are done. {@code elements} (the array size) decides whether splitting is worth it.
+     * Runs {@code task} over [0, units) split into one contiguous chunk per thread ({@link KernelConfig#hostThreads}):
+     * the calling thread does the first chunk, the shared pool the others, and the call returns when all are done.
+     * {@code elements} (the array size) decides whether splitting is worth it. Every unit is computed by the same code
+     * whichever chunk it falls in, and chunks write disjoint memory (no kernel here sums across units), so results
+     * do not depend on the thread count.
      */
     static void parallel(long units, long elements, RangeTask task) {
-        int threads = Integer.getInteger("stylegrad.hostThreads", 1);
+        int threads = KernelConfig.hostThreads();
         int chunks = (int) Math.min(threads, units);
         if (chunks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {
             if (units > 0) task.run(0, units);

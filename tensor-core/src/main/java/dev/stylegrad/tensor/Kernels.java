@@ -533,15 +533,17 @@ public final class Kernels {
         return out;
     }
 
-    /**
-     * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C].
-     * Float32 on the CPU backend: oneDNN's matmul ({@link OneDnnMatmul}), measured fastest at every VGG Gram shape
-     * inside a style step (benchmarks/RESULTS.md), and on the same OpenMP threads as the convolutions; with
-     * {@code -Dstylegrad.gram=syrk}, or where oneDNN is not loaded, BLAS {@code syrk} (upper triangle, mirrored) for
-     * C ≥ {@value #SYRK_MIN_CHANNELS}, where it beat the general product; otherwise a general batched product.
-     */
+    /** Channels from which syrk beat the general product (measured), where a Gram matrix may take it. */
     static final int SYRK_MIN_CHANNELS = 256;
 
+    /**
+     * Gram matrices {@code G = F·Fᵀ} (not normalized) of feature maps F shaped [N, C, M] (M = H·W), giving [N, C, C],
+     * by the product {@code -Dstylegrad.gram} chooses ({@link KernelConfig.Gram}). By default: float32 on the CPU
+     * backend takes oneDNN's matmul ({@link OneDnnMatmul}), measured fastest at every VGG Gram shape inside a style
+     * step (benchmarks/RESULTS.md), and on the same OpenMP threads as the convolutions; where oneDNN does not run it,
+     * BLAS {@code syrk} (upper triangle, mirrored) for C ≥ 256, where it beat the general product; otherwise a general
+     * batched product.
+     */
     public static INDArray gram(INDArray features) {
         return gram(features, Precision.FP32);
     }
@@ -551,21 +553,39 @@ public final class Kernels {
      * and oneDNN's matmul sums their products in float32, as {@link #conv2d(INDArray, INDArray, INDArray, Conv2dSpec, Precision)}.
      */
     public static INDArray gram(INDArray features, Precision precision) {
-        Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
-        DType dtype = DType.of("gram", "features", features);
         if (precision == Precision.BF16) {
+            Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
+            DType.of("gram", "features", features);
             checkBf16("gram", features, features, null);
             long[] outShape = {features.size(0), features.size(1), features.size(1)};
             return bf16Result(OneDnnMatmul.multiply(features, false, features, true, outShape, true), "gram", features, features);
         }
-        if (OneDnnMatmul.supports(features, features) && !"syrk".equals(System.getProperty("stylegrad.gram"))) {
-            return matmul(features, features, false, true);
-        }
-        if (!SymmetricRankK.available() || features.size(1) < SYRK_MIN_CHANNELS) return matmul(features, features, false, true);
+        return gram(features, KernelConfig.gram());
+    }
+
+    /** {@link #gram(INDArray)} by the product {@code choice} names, whatever the switch says (tests run each). */
+    static INDArray gram(INDArray features, KernelConfig.Gram choice) {
+        Shapes.requireRank("gram", "features [N, C, H*W]", features, 3);
+        DType dtype = DType.of("gram", "features", features);
+        if (choice == KernelConfig.Gram.GEMM) return matmulLibnd4j(features, features, false, true);
+        if (!gramBySyrk(features, choice)) return matmul(features, features, false, true);
         INDArray f = features.ordering() == 'c' && !features.isView() && features.offset() == 0 ? features : features.dup('c');
         long n = f.size(0), c = f.size(1), m = f.size(2);
         INDArray out = MemoryScope.allocate(f.dataType(), n, c, c);
         for (long i = 0; i < n; i++) SymmetricRankK.gram(f, i * c * m, out, i * c * c, (int) c, (int) m, dtype);
         return out;
+    }
+
+    /**
+     * Whether {@code choice} computes this Gram matrix by syrk, else by a matrix product. Its own method because
+     * syrk's and gemm's results may agree bit for bit, so only the choice itself shows which one ran.
+     */
+    static boolean gramBySyrk(INDArray features, KernelConfig.Gram choice) {
+        boolean product = switch (choice) {
+            case GEMM, ONEDNN -> true;
+            case AUTO -> OneDnnMatmul.supports(features, features);
+            case SYRK -> false;
+        };
+        return !product && SymmetricRankK.available() && features.size(1) >= SYRK_MIN_CHANNELS;
     }
 }

@@ -42,8 +42,8 @@ final class OneDnn {
     static {
         dnnl_engine engine = null;
         String reason;
-        if ("false".equals(System.getProperty("stylegrad.onednn"))) {
-            reason = "turned off by -Dstylegrad.onednn=false";
+        if (!KernelConfig.oneDnnEnabled()) {
+            reason = "turned off by -D" + KernelConfig.ONEDNN_PROPERTY + "=false";
         } else {
             try {
                 if (!Nd4j.getEnvironment().isCPU()) {
@@ -64,6 +64,25 @@ final class OneDnn {
     }
 
     private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(OneDnn::newStream);
+
+    /**
+     * What a test may watch on this path, through {@link #observer}: each plan about to be built (throwing
+     * {@link IllegalStateException} there is handled exactly as oneDNN having no kernel for the shape, so the fallback
+     * to libnd4j can be tested) and each call that ran (so a test can prove its calls took this path: a silent
+     * fallback gives the same values).
+     */
+    interface Observer {
+        void buildingConvolution(OneDnnConvolution.PlanKey key);
+
+        void ranConvolution();
+
+        void buildingProduct(OneDnnMatmul.Key key);
+
+        void ranProduct();
+    }
+
+    /** Null unless a test installed one; read once per call. */
+    static volatile Observer observer;
 
     /**
      * The instruction set oneDNN's CPU kernels dispatch to in this process, e.g. {@code avx2} or

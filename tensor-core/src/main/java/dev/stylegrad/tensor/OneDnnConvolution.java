@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * three times (peak RSS of a 256² VGG19 step: 548 MB against 578 MB with both copies kept, times within noise).
  *
  * <p>Only the CPU backend with the JavaCPP dnnl binaries on the class path; anything else ({@link #supports} false)
- * takes libnd4j's path. {@code -Dstylegrad.onednn=false} turns this path off, for A/B comparisons.
+ * takes libnd4j's path. {@code -Dstylegrad.onednn=false} ({@link KernelConfig}) turns this path off, for A/B comparisons.
  */
 final class OneDnnConvolution {
     private OneDnnConvolution() {}
@@ -53,13 +53,13 @@ final class OneDnnConvolution {
     private static final Map<PlanKey, Plan> PLANS = new ConcurrentHashMap<>();
     private static final Set<PlanKey> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
-    private enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT, WEIGHT_GRADIENT }
+    enum Kind { FORWARD, FORWARD_RELU, INPUT_GRADIENT, WEIGHT_GRADIENT }
 
     /**
      * Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not,
      * and whether its operands are read as bfloat16.
      */
-    private record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias, boolean bf16) {}
+    record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias, boolean bf16) {}
 
     /** Null if this path is usable in this JVM, else why not. */
     static String unavailableReason() {
@@ -143,13 +143,6 @@ final class OneDnnConvolution {
         return k.scratchpadBytes() == 0 ? 0 : OneDnn.scratchpadFloats(k.scratchpadBytes());
     }
 
-    /** Calls this path has run in this JVM (tests check that the path under test really ran). */
-    static long calls() {
-        return CALLS.sum();
-    }
-
-    private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
-
     /** The cached plan for these shapes, built on first use; null if oneDNN cannot build one (remembered, logged once). */
     private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out, boolean bf16) {
         PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias, bf16);
@@ -157,9 +150,8 @@ final class OneDnnConvolution {
         if (plan != null || UNBUILDABLE.contains(key)) return plan;
         try {
             return PLANS.computeIfAbsent(key, k -> {
-                if (REFUSED_FOR_TESTS.contains(List.of(k.n, k.c, k.h, k.w, k.o, k.kh, k.kw, k.spec))) {
-                    throw new IllegalStateException("refused by a test (OneDnnConvolution.refuseForTests)");
-                }
+                OneDnn.Observer o = OneDnn.observer;
+                if (o != null) o.buildingConvolution(k);
                 return new Plan(k, out);
             });
         } catch (IllegalStateException e) {
@@ -168,16 +160,9 @@ final class OneDnnConvolution {
         }
     }
 
-    private static final Set<List<Object>> REFUSED_FOR_TESTS = ConcurrentHashMap.newKeySet();
-
-    /**
-     * For tests only: from now on, plans of every kind for this input shape, weight shape and spec fail to build as
-     * if oneDNN had no kernel for them (no real shape does that on the CPUs we meet), so the fallback to libnd4j and
-     * its warning can be tested. Affects only plans not yet built; there is no way back in this JVM.
-     */
-    static void refuseForTests(long[] inputShape, long[] weightShape, Conv2dSpec spec) {
-        REFUSED_FOR_TESTS.add(List.of(inputShape[0], inputShape[1], inputShape[2], inputShape[3], weightShape[0],
-                weightShape[2], weightShape[3], spec));
+    private static void ran() {
+        OneDnn.Observer o = OneDnn.observer;
+        if (o != null) o.ranConvolution();
     }
 
     // ------------------------------------------------------------------------------------------------ plans
@@ -299,7 +284,7 @@ final class OneDnnConvolution {
                 INDArray to = toReorder == null ? MemoryScope.allocate(DataType.FLOAT, weightShape) : null;
                 dnnl_memory toMem = to != null ? m.wrap(toUser, to) : m.scratch(toInner, toInnerBytes);
                 execute(stream, primitive, DNNL_ARG_SRC, srcMem, DNNL_ARG_DIFF_DST, gradMem, DNNL_ARG_DIFF_WEIGHTS, toMem);
-                CALLS.increment();
+                ran();
                 return to != null ? to : reorderedResult(m, stream, toMem, weightShape);
             }
         }
@@ -334,7 +319,7 @@ final class OneDnnConvolution {
                     execute(stream, primitive, DNNL_ARG_SRC, fromMem, DNNL_ARG_WEIGHTS, weightMem, DNNL_ARG_BIAS,
                             m.wrap(biasUser, bias), DNNL_ARG_DST, toMem);
                 }
-                CALLS.increment();
+                ran();
                 return to != null ? to : reorderedResult(m, stream, toMem, toShape);
             }
         }

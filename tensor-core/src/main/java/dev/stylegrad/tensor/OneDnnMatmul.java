@@ -35,14 +35,7 @@ final class OneDnnMatmul {
     private static final Set<Key> UNBUILDABLE = ConcurrentHashMap.newKeySet();
 
     /** [batch,] m×k times k×n; a transposed operand is stored the other way round (c-order); operands read as bfloat16 or not. */
-    private record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB, boolean bf16) {}
-
-    private static final java.util.concurrent.atomic.LongAdder CALLS = new java.util.concurrent.atomic.LongAdder();
-
-    /** Products this path has run in this JVM (tests check that the path under test really ran). */
-    static long calls() {
-        return CALLS.sum();
-    }
+    record Key(int rank, long batch, long m, long k, long n, boolean transposeA, boolean transposeB, boolean bf16) {}
 
     /** True iff this path runs {@code a·b}: oneDNN loaded, both float32, dense c-order, rank 2 or both rank 3. */
     static boolean supports(INDArray a, INDArray b) {
@@ -70,9 +63,8 @@ final class OneDnnMatmul {
             if (UNBUILDABLE.contains(key)) return null;
             try {
                 plan = PLANS.computeIfAbsent(key, kk -> {
-                    if (REFUSED_FOR_TESTS.contains(java.util.List.of(kk.m, kk.k, kk.n))) {
-                        throw new IllegalStateException("refused by a test (OneDnnMatmul.refuseForTests)");
-                    }
+                    OneDnn.Observer o = OneDnn.observer;
+                    if (o != null) o.buildingProduct(kk);
                     return new Plan(kk);
                 });
             } catch (IllegalStateException e) {
@@ -96,19 +88,9 @@ final class OneDnnMatmul {
             }
             OneDnn.execute(stream, plan.primitive, DNNL_ARG_SRC, aMem, DNNL_ARG_WEIGHTS, bMem, DNNL_ARG_DST, mem.wrap(plan.out, out));
         }
-        CALLS.increment();
+        OneDnn.Observer o = OneDnn.observer;
+        if (o != null) o.ranProduct();
         return out;
-    }
-
-    private static final Set<java.util.List<Long>> REFUSED_FOR_TESTS = ConcurrentHashMap.newKeySet();
-
-    /**
-     * For tests only: from now on, products of m×k by k×n (any rank, batch or transposes) fail to build as if oneDNN
-     * had no kernel for them, so the fallback to libnd4j and its warning can be tested. Affects only plans not yet
-     * built; there is no way back in this JVM.
-     */
-    static void refuseForTests(long m, long k, long n) {
-        REFUSED_FOR_TESTS.add(java.util.List.of(m, k, n));
     }
 
     private static final class Plan {

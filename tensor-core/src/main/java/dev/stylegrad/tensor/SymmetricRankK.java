@@ -22,7 +22,7 @@ final class SymmetricRankK {
     }
 
     private static boolean probe() {
-        if (!Nd4j.getEnvironment().isCPU() || Boolean.getBoolean("stylegrad.noSyrk")) return false;
+        if (!Nd4j.getEnvironment().isCPU()) return false;
         try {
             Class.forName("org.bytedeco.openblas.global.openblas_nolapack");
             return true;

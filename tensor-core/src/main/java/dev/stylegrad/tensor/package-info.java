@@ -1,9 +1,9 @@
 /**
  * A thin, checked layer over ND4J's {@code INDArray}: shape and dtype checks with messages that name the op and the
- * argument, backend detection and reporting, owners for off-heap memory ({@link dev.stylegrad.tensor.MemoryScope}),
- * NumPy {@code .npy} IO, and the numeric kernels the autodiff ops call ({@link dev.stylegrad.tensor.Kernels}: libnd4j
- * ops, Java loops over native memory, and oneDNN called directly through its JavaCPP bindings for float32
- * convolutions and products).
+ * argument, backend detection and reporting, the switches that choose kernels, read in one place
+ * ({@link dev.stylegrad.tensor.KernelConfig}), owners for off-heap memory ({@link dev.stylegrad.tensor.MemoryScope}),
+ * and the numeric kernels the autodiff ops call ({@link dev.stylegrad.tensor.Kernels}: libnd4j ops, Java loops over
+ * native memory, and oneDNN called directly through its JavaCPP bindings for float32 convolutions and products).
  *
  * <p>Threads: every kernel in {@link dev.stylegrad.tensor.Kernels} may be called from several threads at once and
  * gives each caller exactly what it gives on one thread, on every CPU: oneDNN primitives are cached and shared but

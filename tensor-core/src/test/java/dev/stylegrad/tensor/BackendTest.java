@@ -12,8 +12,36 @@ class BackendTest {
         System.out.println(b.report());
         assertThat(b.device()).isEqualTo("cpu");
         assertThat(b.threads()).isPositive();
-        assertThat(b.report()).matches("backend=cpu \\(nd4j-native[^)]*\\), threads=\\d+(, kernels=[a-z0-9_]+)?");
+        assertThat(b.report()).matches("backend=cpu \\(nd4j-native[^)]*\\), threads=\\d+(, kernels=[a-z0-9_]+|, onednn=off)?"
+                + ", gram=(auto|onednn|syrk|gemm), host-threads=\\d+");
+        assertThat(b.report()).contains(", gram=" + KernelConfig.gram().propertyValue() + ", host-threads=" + KernelConfig.hostThreads());
+        assertThat(b.report().contains(", onednn=off")).as("onednn=off reported iff turned off").isEqualTo(!KernelConfig.oneDnnEnabled());
         assertThat(b.kernelIsa().isEmpty()).as("kernel ISA reported iff oneDNN is loaded").isEqualTo(OneDnn.UNAVAILABLE != null);
+    }
+
+    @Test
+    void setThreadsSetsTheHostKernelThreadsTooAndTheReportSaysSo() {
+        var env = org.nd4j.linalg.factory.Nd4j.getEnvironment();
+        int maxThreads = env.maxThreads(), masterThreads = env.maxMasterThreads(), hostThreads = KernelConfig.hostThreads();
+        try {
+            // ND4J takes at most the cores (2 on the machines we test on): the host kernels take what it took.
+            for (int n : new int[] {1, 2, 64}) {
+                Backend.setThreads(n);
+                Backend b = Backend.current();
+                assertThat(b.threads()).as("ND4J's threads after setThreads(%d)", n).isBetween(1, n);
+                assertThat(KernelConfig.hostThreads()).as("host threads after setThreads(%d)", n).isEqualTo(b.threads());
+                assertThat(b.hostThreads()).isEqualTo(b.threads());
+                assertThat(b.report()).contains("threads=" + b.threads() + ",").contains(", host-threads=" + b.threads());
+            }
+            if (Runtime.getRuntime().availableProcessors() >= 2) {
+                Backend.setThreads(2);
+                assertThat(KernelConfig.hostThreads()).as("host threads after setThreads(2)").isEqualTo(2);
+            }
+        } finally {
+            env.setMaxThreads(maxThreads);
+            env.setMaxMasterThreads(masterThreads);
+            KernelConfig.setHostThreads(hostThreads);
+        }
     }
 
     @Test

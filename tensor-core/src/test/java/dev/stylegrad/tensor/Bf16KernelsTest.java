@@ -64,7 +64,7 @@ class Bf16KernelsTest {
             INDArray scale = Kernels.conv2d(absX, absW, Transforms.abs(b, true), spec);
             String what = c[0] + "→" + c[1] + " at " + c[2] + "²";
 
-            long before = OneDnnConvolution.calls();
+            long before = OneDnnCalls.convolutions();
             double worst = checkWithinBound("forward " + what, Kernels.conv2d(xf, wf, bf, spec, Precision.BF16),
                     Kernels.conv2d(x, w, b, spec), scale, k);
             assertThat(worst).as("forward " + what + ": largest relative error (bf16 must have run)").isGreaterThan(1e-5);
@@ -77,7 +77,7 @@ class Bf16KernelsTest {
             worst = checkWithinBound("input gradient " + what, Kernels.conv2dInputGradient(gf, wf, x.shape(), spec, Precision.BF16),
                     Kernels.conv2dInputGradient(g, w, x.shape(), spec), gradScale, kBack);
             assertThat(worst).as("input gradient " + what + ": largest relative error").isGreaterThan(1e-5);
-            assertThat(OneDnnConvolution.calls() - before).as("oneDNN calls for " + what).isEqualTo(3);
+            assertThat(OneDnnCalls.convolutions() - before).as("oneDNN calls for " + what).isEqualTo(3);
         }
     }
 
@@ -89,11 +89,11 @@ class Bf16KernelsTest {
             long m = (long) c[1] * c[2];
             INDArray f = Transforms.relu(Nd4j.randn(DataType.DOUBLE, 1, c[0], m), false); // post-ReLU features, as VGG's
             INDArray ff = f.castTo(DataType.FLOAT);
-            long before = OneDnnMatmul.calls();
+            long before = OneDnnCalls.products();
             double worst = checkWithinBound("gram " + c[0] + "×" + m, Kernels.gram(ff, Precision.BF16),
                     Kernels.gram(f), Kernels.gram(f), m); // f ≥ 0, so Σ|f·f| is the Gram matrix itself
             assertThat(worst).as("gram: largest relative error").isGreaterThan(1e-5);
-            assertThat(OneDnnMatmul.calls() - before).as("oneDNN matmul calls").isEqualTo(1);
+            assertThat(OneDnnCalls.products() - before).as("oneDNN matmul calls").isEqualTo(1);
 
             INDArray mix = Nd4j.randn(DataType.DOUBLE, 1, c[0], c[0]);
             INDArray features = f.reshape('c', 1, c[0], c[1], c[2]);

@@ -174,6 +174,68 @@ class HostKernelsTest {
         }
     }
 
+    // ------------------------------------------------------------------------------------------- host threads
+
+    @Test
+    void everyKernelGivesTheSameBitsOnOneTwoAndThreeThreads() {
+        // Chunks split output rows (pooling) or 16-element blocks (ReLU); with 3 threads the borders fall inside
+        // planes, and the odd sides make the last rows and columns special. Bits must not depend on the count.
+        Random rnd = new Random(29);
+        int saved = KernelConfig.hostThreads();
+        try {
+            for (DataType t : TYPES) {
+                INDArray x = data(t, "ties", rnd, 2, 16, 65, 67); // 139,360 elements: above PARALLEL_MIN_ELEMENTS
+                for (int k = 0; k < 200; k++) x.putScalar(rnd.nextInt((int) x.length()), k % 2 == 0 ? Double.NaN : -0.0);
+                INDArray g = data(t, "normal", rnd, 2, 16, 32, 33);
+                INDArray r = data(t, "normal", rnd, 100_003);
+                INDArray rg = data(t, "normal", rnd, 100_003);
+                assertThat(x.length()).isGreaterThanOrEqualTo(HostKernels.PARALLEL_MIN_ELEMENTS);
+                assertThat(r.length()).isGreaterThanOrEqualTo(HostKernels.PARALLEL_MIN_ELEMENTS);
+                INDArray[] want = null;
+                for (int threads : new int[] {1, 2, 3}) {
+                    KernelConfig.setHostThreads(threads);
+                    INDArray out = Nd4j.create(t, 2, 16, 32, 33), gradIn = Nd4j.valueArrayOf(x.shape(), 42.0, t);
+                    INDArray reluOut = r.ulike(), reluGrad = rg.ulike();
+                    HostKernels.maxPool2x2(x, out);
+                    HostKernels.maxPool2x2Backward(x, g, gradIn);
+                    HostKernels.relu(r, reluOut);
+                    HostKernels.reluBackward(r, rg, reluGrad);
+                    INDArray[] got = {out, gradIn, reluOut, reluGrad};
+                    if (want == null) {
+                        want = got;
+                        continue;
+                    }
+                    String[] names = {"max pool", "max pool backward", "relu", "relu backward"};
+                    for (int i = 0; i < got.length; i++) assertBitsEqual(t + " " + names[i] + " on " + threads + " threads", got[i], want[i]);
+                }
+            }
+        } finally {
+            KernelConfig.setHostThreads(saved);
+        }
+    }
+
+    @Test
+    void theHostThreadCountSplitsTheWorkIntoThatManyChunks() {
+        // Proves the test above really compared one thread with several.
+        int saved = KernelConfig.hostThreads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                KernelConfig.setHostThreads(threads);
+                java.util.Set<String> chunks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                java.util.Set<String> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                HostKernels.parallel(90, HostKernels.PARALLEL_MIN_ELEMENTS, (from, to) -> {
+                    chunks.add(from + "-" + to);
+                    workers.add(Thread.currentThread().getName());
+                });
+                assertThat(chunks).as(threads + " threads").hasSize(threads).contains("0-" + 90 / threads);
+                assertThat(workers).as(threads + " threads").contains(Thread.currentThread().getName());
+                if (threads > 1) assertThat(workers).as(threads + " threads").anyMatch(n -> n.startsWith("stylegrad-host-kernels-"));
+            }
+        } finally {
+            KernelConfig.setHostThreads(saved);
+        }
+    }
+
     // --------------------------------------------------------------------------------------- offsets, supports()
 
     @Test

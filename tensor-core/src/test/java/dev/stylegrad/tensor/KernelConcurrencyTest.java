@@ -94,7 +94,7 @@ class KernelConcurrencyTest {
         List<Work> works = works();
         List<INDArray> want = new ArrayList<>();
         for (Work w : works) want.add(MemoryScope.outside(() -> w.call().get().dup()));
-        long oneDnnBefore = OneDnnConvolution.calls() + OneDnnMatmul.calls();
+        long oneDnnBefore = OneDnnCalls.convolutions() + OneDnnCalls.products();
 
         ConcurrentLinkedQueue<String> mismatches = new ConcurrentLinkedQueue<>();
         CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -132,7 +132,7 @@ class KernelConcurrencyTest {
         if (OneDnn.UNAVAILABLE == null) {
             // The path under test really is oneDNN's: each work is one oneDNN call (a Gram is one product, its
             // backward one 1x1 convolution), and every call of every thread went through it.
-            assertThat(OneDnnConvolution.calls() + OneDnnMatmul.calls() - oneDnnBefore)
+            assertThat(OneDnnCalls.convolutions() + OneDnnCalls.products() - oneDnnBefore)
                     .isEqualTo((long) THREADS * ROUNDS * works.size());
         }
     }

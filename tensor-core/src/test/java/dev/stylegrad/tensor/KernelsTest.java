@@ -52,6 +52,53 @@ class KernelsTest {
     }
 
     @Test
+    void eachGramChoiceTakesItsProduct() {
+        // Exactly the product each -Dstylegrad.gram value names, on both sides of the syrk threshold, in both
+        // precisions; oneDNN products are counted where oneDNN runs (float32 here, unless it is turned off).
+        assertThat(SymmetricRankK.available()).as("OpenBLAS syrk on the CPU backend").isTrue();
+        Nd4j.getRandom().setSeed(41);
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (int c : new int[] {Kernels.SYRK_MIN_CHANNELS + 44, 40}) {
+                INDArray f = Nd4j.rand(t, 2, c, 97).subi(0.5);
+                String what = t + " C=" + c;
+                boolean oneDnn = OneDnnMatmul.supports(f, f), syrk = c >= Kernels.SYRK_MIN_CHANNELS;
+                assertThat(oneDnn).as(what).isEqualTo(t == DataType.FLOAT && OneDnn.UNAVAILABLE == null);
+                INDArray general = Kernels.matmul(f, f, false, true); // oneDNN's where it runs, else libnd4j's
+                INDArray gemm = Kernels.matmulLibnd4j(f, f, false, true);
+                INDArray bySyrk = syrk ? syrkGram(f) : null;
+                if (syrk) {
+                    double tol = t == DataType.FLOAT ? 1e-5 : 1e-12;
+                    assertThat(bySyrk.sub(gemm).amaxNumber().doubleValue() / gemm.amaxNumber().doubleValue()).as(what).isLessThan(tol);
+                }
+                // syrk's and gemm's results may agree bit for bit (float64 here does), so the choice is checked too.
+                assertThat(Kernels.gramBySyrk(f, KernelConfig.Gram.GEMM)).as(what + " gemm by syrk").isFalse();
+                assertThat(Kernels.gramBySyrk(f, KernelConfig.Gram.ONEDNN)).as(what + " onednn by syrk").isFalse();
+                assertThat(Kernels.gramBySyrk(f, KernelConfig.Gram.SYRK)).as(what + " syrk by syrk").isEqualTo(syrk);
+                assertThat(Kernels.gramBySyrk(f, KernelConfig.Gram.AUTO)).as(what + " auto by syrk").isEqualTo(syrk && !oneDnn);
+                checkGram(what + " gemm", f, KernelConfig.Gram.GEMM, gemm, 0);
+                checkGram(what + " onednn", f, KernelConfig.Gram.ONEDNN, general, oneDnn ? 1 : 0);
+                checkGram(what + " syrk", f, KernelConfig.Gram.SYRK, syrk ? bySyrk : general, !syrk && oneDnn ? 1 : 0);
+                checkGram(what + " auto", f, KernelConfig.Gram.AUTO, oneDnn ? general : syrk ? bySyrk : gemm, oneDnn ? 1 : 0);
+                ExactArrays.assertIdentical(what + " the switch's choice", Kernels.gram(f), Kernels.gram(f, KernelConfig.gram()));
+            }
+        }
+    }
+
+    private static void checkGram(String what, INDArray f, KernelConfig.Gram choice, INDArray want, int oneDnnProducts) {
+        long before = OneDnnCalls.products();
+        ExactArrays.assertIdentical(what, Kernels.gram(f, choice), want);
+        assertThat(OneDnnCalls.products() - before).as(what + ": oneDNN products").isEqualTo(oneDnnProducts);
+    }
+
+    /** F·Fᵀ by OpenBLAS syrk directly, one batch entry at a time; f is dense c-order and not a view. */
+    private static INDArray syrkGram(INDArray f) {
+        long n = f.size(0), c = f.size(1), m = f.size(2);
+        INDArray out = Nd4j.create(f.dataType(), n, c, c);
+        for (long i = 0; i < n; i++) SymmetricRankK.gram(f, i * c * m, out, i * c * c, (int) c, (int) m, DType.of("test", "f", f));
+        return out;
+    }
+
+    @Test
     void badArgumentsNameTheOpAndShapes() {
         assertThatThrownBy(() -> Kernels.conv2d(Nd4j.zeros(DataType.FLOAT, 1, 3, 2, 2), Nd4j.zeros(DataType.FLOAT, 4, 3, 3, 3), null,
                 Conv2dSpec.of(1, 0, 1))).hasMessageContaining("too small").hasMessageContaining("[1, 3, 2, 2]");

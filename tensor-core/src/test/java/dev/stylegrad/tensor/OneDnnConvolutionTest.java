@@ -18,8 +18,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The oneDNN path against libnd4j's conv2d/deconv2d run in float64 on the same values (float64 never takes the
  * oneDNN path, so the reference is independent of it), over strides, paddings, dilations, odd sides, batches, bias,
- * fused ReLU and views. Every test of the oneDNN path counts {@link OneDnnConvolution#calls()} to prove its calls went
- * through it (a silent fallback to libnd4j would give the same values).
+ * fused ReLU and views. Every test of the oneDNN path counts {@link OneDnnCalls#convolutions()} to prove its calls
+ * went through it (a silent fallback to libnd4j would give the same values).
  */
 @org.junit.jupiter.api.Tag("kernels")
 class OneDnnConvolutionTest {
@@ -44,7 +44,7 @@ class OneDnnConvolutionTest {
     void forwardReluAndInputGradientMatchFloat64Libnd4jOverStridesPaddingsAndDilations() {
         Nd4j.getRandom().setSeed(21);
         int checked = 0;
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         for (int[] c : CASES) {
             Conv2dSpec spec = Conv2dSpec.of(c[0], c[1], c[2]);
             for (boolean withBias : new boolean[] {false, true}) {
@@ -69,13 +69,13 @@ class OneDnnConvolutionTest {
         }
         assertThat(checked).isEqualTo(2 * CASES.length);
         // Three float32 calls per case (conv2d, conv2dRelu, input gradient), all on the oneDNN path.
-        assertThat(OneDnnConvolution.calls() - callsBefore).isEqualTo(3L * checked);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).isEqualTo(3L * checked);
     }
 
     @Test
     void weightGradientMatchesFloat64Libnd4jOverStridesPaddingsAndDilations() {
         Nd4j.getRandom().setSeed(27);
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         for (int[] c : CASES) {
             Conv2dSpec spec = Conv2dSpec.of(c[0], c[1], c[2]);
             INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 11, c[4], c[5]);
@@ -86,7 +86,7 @@ class OneDnnConvolutionTest {
             String what = "stride " + c[0] + " pad " + c[1] + " dilation " + c[2] + " k" + c[3] + " " + c[4] + "x" + c[5];
             assertThat(relErr(got, want)).as(what + " weight gradient").isLessThan(1e-5);
         }
-        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN weight-gradient calls").isEqualTo(CASES.length);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN weight-gradient calls").isEqualTo(CASES.length);
         // The transformer network's shapes: a 9x9 kernel on 3 channels and a stride-2 3x3, against libnd4j in float32.
         for (int[] c : new int[][] {{3, 8, 9, 1, 20, 18}, {8, 16, 3, 2, 17, 16}}) {
             INDArray x = Nd4j.randn(DataType.FLOAT, 2, c[0], c[4], c[5]);
@@ -106,10 +106,10 @@ class OneDnnConvolutionTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 64, 32, 32);
         INDArray w = Nd4j.randn(DataType.FLOAT, 128, 64, 3, 3).muli(0.05);
         INDArray g = Nd4j.randn(DataType.FLOAT, 1, 128, 32, 32);
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         INDArray out = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
         INDArray gradIn = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
-        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(2);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN calls").isEqualTo(2);
         assertIdentical("forward", out, Kernels.conv2dLibnd4j(x, w, null, Conv2dSpec.SAME_3X3));
         assertIdentical("input gradient", gradIn, Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3));
     }
@@ -122,9 +122,9 @@ class OneDnnConvolutionTest {
         assertThat(x.offset()).isGreaterThan(0);
         INDArray w = Nd4j.randn(DataType.FLOAT, 4, 5, 3, 3);
         INDArray before = big.dup();
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         INDArray got = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
-        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(1);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN calls").isEqualTo(1);
         INDArray want = Kernels.conv2dLibnd4j(x.dup(), w, null, Conv2dSpec.SAME_3X3);
         assertIdentical("view at an offset vs its dense copy", got, want);
         assertIdentical("the array the view reads", big, before);
@@ -137,7 +137,7 @@ class OneDnnConvolutionTest {
         INDArray w = Nd4j.randn(DataType.FLOAT, 32, 16, 3, 3);
         INDArray first = null;
         long lentAfterFirst = -1;
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         try (MemoryScope scope = MemoryScope.open("onednn-test")) {
             for (int i = 0; i < 5; i++) {
                 INDArray y = Kernels.conv2d(x, w, null, Conv2dSpec.SAME_3X3);
@@ -152,7 +152,7 @@ class OneDnnConvolutionTest {
             // Only the output was ever lent out at the end of a call: scratch went back to the pool.
             assertThat(lentAfterFirst).isEqualTo(32L * 20 * 20 * 4);
             assertThat(scope.lentBytes()).isZero();
-            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(5);
+            assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN calls").isEqualTo(5);
         } finally {
             MemoryScope.destroy("onednn-test");
         }
@@ -167,7 +167,7 @@ class OneDnnConvolutionTest {
         INDArray plainOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
         INDArray plainGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
         INDArray sameValues = w.dup();
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         Kernels.freezeConvolutionWeight(w);
         // The same kernel on the same values, only the weights' reorder is cached: identical results.
         for (int i = 0; i < 2; i++) { // first call makes the reordered copies, second uses them
@@ -186,7 +186,7 @@ class OneDnnConvolutionTest {
         // and doubling is exact, so exactly twice the first gradient.
         assertIdentical("input gradient after the weights changed",
                 Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3), plainGrad.mul(2));
-        assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(7);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN calls").isEqualTo(7);
     }
 
     @Test
@@ -196,10 +196,10 @@ class OneDnnConvolutionTest {
             int n = nocHw[0], o = nocHw[1], c = nocHw[2], h = nocHw[3], w = nocHw[4];
             INDArray mix = Nd4j.randn(DataType.DOUBLE, n, o, c), f = Nd4j.randn(DataType.DOUBLE, n, c, h, w);
             INDArray want = Kernels.matmul(mix, f.reshape('c', n, c, h * w), false, false).reshape('c', n, o, h, w);
-            long callsBefore = OneDnnConvolution.calls();
+            long callsBefore = OneDnnCalls.convolutions();
             INDArray got = Kernels.mixChannels(mix.castTo(DataType.FLOAT), f.castTo(DataType.FLOAT));
             // One image: a 1x1 convolution on oneDNN; a batch: the product on oneDNN's matmul.
-            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN convolutions").isEqualTo(n == 1 ? 1 : 0);
+            assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN convolutions").isEqualTo(n == 1 ? 1 : 0);
             assertThat(relErr(got, want)).as(java.util.Arrays.toString(nocHw)).isLessThan(1e-5);
             assertThat(relErr(Kernels.mixChannels(mix, f), want)).as("float64 " + java.util.Arrays.toString(nocHw)).isLessThan(1e-12);
         }
@@ -210,9 +210,9 @@ class OneDnnConvolutionTest {
         Nd4j.getRandom().setSeed(28);
         INDArray mix = Nd4j.randn(DataType.DOUBLE, 1, 24, 16), f = Nd4j.randn(DataType.DOUBLE, 1, 16, 37, 53); // 1961 positions
         INDArray want = Kernels.matmul(mix, f.reshape('c', 1, 16, 37 * 53), false, false).reshape('c', 1, 24, 37, 53);
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         INDArray got = Kernels.mixChannelsInChunks(mix.castTo(DataType.FLOAT).reshape('c', 24, 16, 1, 1), f.castTo(DataType.FLOAT), 500);
-        assertThat(OneDnnConvolution.calls() - callsBefore).as("one oneDNN call per chunk").isEqualTo(4);
+        assertThat(OneDnnCalls.convolutions() - callsBefore).as("one oneDNN call per chunk").isEqualTo(4);
         assertThat(relErr(got, want)).isLessThan(1e-5);
     }
 
@@ -244,7 +244,7 @@ class OneDnnConvolutionTest {
         INDArray g = Nd4j.randn(DataType.FLOAT, 1, 32, 24, 24);
         INDArray wantOut = Kernels.conv2dRelu(x, w, null, Conv2dSpec.SAME_3X3);
         INDArray wantGrad = Kernels.conv2dInputGradient(g, w, x.shape(), Conv2dSpec.SAME_3X3);
-        long callsBefore = OneDnnConvolution.calls();
+        long callsBefore = OneDnnCalls.convolutions();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             var results = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
@@ -259,7 +259,7 @@ class OneDnnConvolutionTest {
                 }));
             }
             for (var r : results) assertThat(r.get()).isTrue();
-            assertThat(OneDnnConvolution.calls() - callsBefore).as("oneDNN calls").isEqualTo(8 * 20 * 2);
+            assertThat(OneDnnCalls.convolutions() - callsBefore).as("oneDNN calls").isEqualTo(8 * 20 * 2);
         } finally {
             pool.shutdownNow();
         }
@@ -272,8 +272,8 @@ class OneDnnConvolutionTest {
         Nd4j.getRandom().setSeed(28);
         INDArray x = Nd4j.randn(DataType.FLOAT, 1, 7, 13, 11), w = Nd4j.randn(DataType.FLOAT, 9, 7, 3, 3);
         INDArray b = Nd4j.randn(DataType.FLOAT, 9), g = Nd4j.randn(DataType.FLOAT, 1, 9, 13, 11);
-        OneDnnConvolution.refuseForTests(x.shape(), w.shape(), Conv2dSpec.SAME_3X3);
-        long callsBefore = OneDnnConvolution.calls();
+        OneDnnCalls.refuseConvolution(x.shape(), w.shape(), Conv2dSpec.SAME_3X3);
+        long callsBefore = OneDnnCalls.convolutions();
         String log = capturingStandardError(() -> {
             for (int i = 0; i < 3; i++) {
                 // libnd4j's op on the same arrays is what the fallback runs: the same values exactly.
@@ -283,7 +283,7 @@ class OneDnnConvolutionTest {
                         Kernels.conv2dInputGradientLibnd4j(g, w, x.shape(), Conv2dSpec.SAME_3X3));
             }
         });
-        assertThat(OneDnnConvolution.calls()).as("oneDNN calls").isEqualTo(callsBefore);
+        assertThat(OneDnnCalls.convolutions()).as("oneDNN calls").isEqualTo(callsBefore);
         // One warning per refused plan (forward with bias, input gradient), however often it is asked for.
         assertThat(log.lines().filter(l -> l.contains("WARN") && l.contains("no oneDNN convolution for")).toList())
                 .as("warnings in:%n%s", log).hasSize(2)

@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * oneDNN's matmul path against libnd4j's in float64 (which never takes it), over ranks, transposes and batches. Every
- * test of the oneDNN path counts {@link OneDnnMatmul#calls()} to prove its products went through it.
+ * test of the oneDNN path counts {@link OneDnnCalls#products()} to prove its products went through it.
  */
 @org.junit.jupiter.api.Tag("kernels")
 class OneDnnMatmulTest {
@@ -30,7 +30,7 @@ class OneDnnMatmulTest {
     void everyTransposeCombinationInRank2And3MatchesFloat64() {
         Nd4j.getRandom().setSeed(31);
         int checked = 0;
-        long callsBefore = OneDnnMatmul.calls();
+        long callsBefore = OneDnnCalls.products();
         for (int batch : new int[] {0, 1, 3}) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
@@ -52,7 +52,7 @@ class OneDnnMatmulTest {
             }
         }
         assertThat(checked).isEqualTo(12);
-        assertThat(OneDnnMatmul.calls() - callsBefore).as("oneDNN products").isEqualTo(12);
+        assertThat(OneDnnCalls.products() - callsBefore).as("oneDNN products").isEqualTo(12);
     }
 
     @Test
@@ -61,9 +61,9 @@ class OneDnnMatmulTest {
         for (int[] cm : new int[][] {{64, 4096}, {128, 1024}, {256, 256}, {512, 64}, {3, 5}}) {
             INDArray f = Nd4j.rand(DataType.DOUBLE, 2, cm[0], cm[1]);
             INDArray want = Kernels.gram(f);
-            long callsBefore = OneDnnMatmul.calls();
+            long callsBefore = OneDnnCalls.products();
             INDArray got = Kernels.gram(f.castTo(DataType.FLOAT));
-            assertThat(OneDnnMatmul.calls() - callsBefore).as("oneDNN products").isEqualTo(1);
+            assertThat(OneDnnCalls.products() - callsBefore).as("oneDNN products").isEqualTo(1);
             assertThat(relErr(got, want)).as(cm[0] + "x" + cm[1]).isLessThan(2e-6);
             // No separate symmetry check: G[i][j] and G[j][i] are the same products, but oneDNN's kernel may sum them in
             // another order (AVX-512: identical here; AVX2: up to 4 ulps apart), so exact symmetry is not promised, and
@@ -78,9 +78,9 @@ class OneDnnMatmulTest {
         INDArray strided = big.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2, 8));
         INDArray b = Nd4j.randn(DataType.FLOAT, 4, 3);
         assertThat(OneDnnMatmul.supports(strided, b)).isFalse();
-        long callsBefore = OneDnnMatmul.calls();
+        long callsBefore = OneDnnCalls.products();
         INDArray got = Kernels.matmul(strided, b, false, false);
-        assertThat(OneDnnMatmul.calls()).as("oneDNN products").isEqualTo(callsBefore);
+        assertThat(OneDnnCalls.products()).as("oneDNN products").isEqualTo(callsBefore);
         assertIdentical("the general path", got, Kernels.matmulLibnd4j(strided, b, false, false));
         assertThat(relErr(got, strided.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE)))).isLessThan(1e-5);
     }
@@ -91,8 +91,8 @@ class OneDnnMatmulTest {
         // every real one; the refusal goes through the same catch, memo and warning as a real one.
         Nd4j.getRandom().setSeed(34);
         INDArray a = Nd4j.randn(DataType.FLOAT, 11, 17), b = Nd4j.randn(DataType.FLOAT, 17, 19);
-        OneDnnMatmul.refuseForTests(11, 17, 19);
-        long callsBefore = OneDnnMatmul.calls();
+        OneDnnCalls.refuseProduct(11, 17, 19);
+        long callsBefore = OneDnnCalls.products();
         String log = OneDnnConvolutionTest.capturingStandardError(() -> {
             for (int i = 0; i < 3; i++) {
                 // libnd4j's op on the same arrays is what the fallback runs: the same values exactly.
@@ -100,7 +100,7 @@ class OneDnnMatmulTest {
                         Kernels.matmulLibnd4j(a, b, false, false));
             }
         });
-        assertThat(OneDnnMatmul.calls()).as("oneDNN products").isEqualTo(callsBefore);
+        assertThat(OneDnnCalls.products()).as("oneDNN products").isEqualTo(callsBefore);
         assertThat(log.lines().filter(l -> l.contains("WARN") && l.contains("no oneDNN matmul for")).toList())
                 .as("warnings in:%n%s", log).singleElement().asString()
                 .contains("m=11, k=17, n=19").contains("using libnd4j's: refused by a test");

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (libnd4j allocates them itself), and RSS includes the Java heap and glibc's cached pages. What does see every
  * buffer is ND4J's deallocator service, which registers each one to free it when it becomes unreachable; this class
  * sums the live, owning (non-view), non-workspace buffers it holds. That map is private, so it is read by reflection:
- * a diagnostic for tests, not for production paths.
+ * a diagnostic for tests (shared with the other modules' tests in this module's test-jar), not for production paths.
  */
 public final class OffHeapMemory {
     private static final Field REFERENCE_MAP;
