@@ -31,15 +31,16 @@ public record Backend(String device, String library, int threads, String kernelI
     }
 
     /**
-     * Caps the threads ND4J's kernels use (both its own pool and OpenMP) and sets the threads of the Java max-pooling
-     * and ReLU loops ({@link KernelConfig#hostThreads()}) to the same number, as ND4J took it (it takes at most the
-     * CPU's cores). Call before heavy work starts; n must be at least 1.
+     * Caps the threads ND4J's kernels use (both its own pool and OpenMP), as ND4J takes it (at most the CPU's cores),
+     * and the threads of the Java max-pooling and ReLU loops ({@link KernelConfig#hostThreads()}) at the same number:
+     * a cap, not a raise, since those loops measured faster on one thread than two inside a style step on two cores
+     * (benchmarks/RESULTS.md). Call before heavy work starts; n must be at least 1.
      */
     public static void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be at least 1, got " + n);
         Nd4j.getEnvironment().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
-        KernelConfig.setHostThreads(Math.max(1, Nd4j.getEnvironment().maxMasterThreads()));
+        KernelConfig.setHostThreads(Math.min(KernelConfig.configuredHostThreads(), Math.max(1, Nd4j.getEnvironment().maxMasterThreads())));
     }
 
     /**

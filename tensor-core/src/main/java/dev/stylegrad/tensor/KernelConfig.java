@@ -13,7 +13,7 @@ import java.util.Locale;
  *       comparisons (a platform without the dnnl binaries takes that path by itself).
  *   <li>{@value #GRAM_PROPERTY} ({@code auto} by default): which product computes Gram matrices in float32 and float64;
  *       see {@link Gram}.
- *   <li>{@value #HOST_THREADS_PROPERTY} (1 by default): threads of the Java max-pooling and ReLU loops; also set by
+ *   <li>{@value #HOST_THREADS_PROPERTY} (1 by default): threads of the Java max-pooling and ReLU loops; capped by
  *       {@link Backend#setThreads} (the command line's {@code --threads}). Their results are the same for any count.
  * </ul>
  *
@@ -57,8 +57,9 @@ public final class KernelConfig {
 
     private static final boolean ONEDNN = parseOneDnn(System.getProperty(ONEDNN_PROPERTY));
     private static final Gram GRAM = parseGram(System.getProperty(GRAM_PROPERTY));
-    // Read on every host-kernel call and set by Backend.setThreads from any thread.
-    private static volatile int hostThreads = parseHostThreads(System.getProperty(HOST_THREADS_PROPERTY));
+    private static final int CONFIGURED_HOST_THREADS = parseHostThreads(System.getProperty(HOST_THREADS_PROPERTY));
+    // Read on every host-kernel call and capped by Backend.setThreads from any thread.
+    private static volatile int hostThreads = CONFIGURED_HOST_THREADS;
 
     static {
         if (System.getProperty("stylegrad.noSyrk") != null) {
@@ -81,7 +82,12 @@ public final class KernelConfig {
         return hostThreads;
     }
 
-    /** Called by {@link Backend#setThreads}; n was checked there. */
+    /** The host threads {@code -Dstylegrad.hostThreads} asked for (1 by default), which {@link Backend#setThreads} caps. */
+    static int configuredHostThreads() {
+        return CONFIGURED_HOST_THREADS;
+    }
+
+    /** Called by {@link Backend#setThreads} and tests; n was checked there. */
     static void setHostThreads(int n) {
         hostThreads = n;
     }
