@@ -15,6 +15,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class Adam implements Optimizer {
     /** The course's learning rate, and style transfer's default. */
     public static final double DEFAULT_LR = 0.003;
+    /** PyTorch's defaults: the decay rates of the moment estimates and the denominator's term. */
+    public static final double DEFAULT_BETA1 = 0.9, DEFAULT_BETA2 = 0.999, DEFAULT_EPS = 1e-8;
 
     private final double lr;
     private final double beta1;
@@ -27,7 +29,7 @@ public final class Adam implements Optimizer {
     private long evaluations;
 
     public Adam(double lr) {
-        this(lr, 0.9, 0.999, 1e-8);
+        this(lr, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPS);
     }
 
     public Adam(double lr, double beta1, double beta2, double eps) {
