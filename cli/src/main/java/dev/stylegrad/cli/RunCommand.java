@@ -1,5 +1,6 @@
 package dev.stylegrad.cli;
 
+import dev.stylegrad.style.SettingsText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stylegrad.io.WeightsDownloader;
 import dev.stylegrad.models.PublishedWeights;
@@ -58,8 +59,8 @@ final class RunCommand implements Callable<Integer> {
     /** Help defaults from {@link RunSettings} (L-BFGS's own from an L-BFGS run's), so each default is written once. */
     static final class Defaults extends SettingsDefaults {
         Defaults() {
-            super(RunSettings.defaults().options(RunSettings::readable),
-                    RunSettings.defaults().toBuilder().optimizer(RunSettings.LBFGS).build().options(RunSettings::readable));
+            super(RunSettings.defaults().options(SettingsText::readable),
+                    RunSettings.defaults().toBuilder().optimizer(RunSettings.LBFGS).build().options(SettingsText::readable));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.stylegrad.cli;
 
+import dev.stylegrad.style.SettingsText;
 import dev.stylegrad.style.RunSettings;
 import dev.stylegrad.style.Schedule;
 import dev.stylegrad.style.SettingsException;
@@ -140,7 +141,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     /** Help defaults from {@link TrainSettings}, so each default is written once. */
     static final class Defaults extends SettingsDefaults {
         Defaults() {
-            super(TrainSettings.defaults().options(RunSettings::readable));
+            super(TrainSettings.defaults().options(SettingsText::readable));
         }
     }
 

@@ -181,7 +181,7 @@ public final class RunSettings {
      */
     public Map<String, String> options(DoubleFunction<String> numbers) {
         Map<String, String> v = new LinkedHashMap<>();
-        v.put("--style-blend", b.blend == null ? "equal" : join(b.blend, numbers));
+        v.put("--style-blend", b.blend == null ? "equal" : SettingsText.join(b.blend, numbers));
         int[] sides = schedule.sides();
         if (sides == null) v.put("--size", "content");
         else if (sides.length == 1) v.put("--size", Integer.toString(sides[0]));
@@ -222,22 +222,6 @@ public final class RunSettings {
         v.remove("--steps");
         RECORDED_WHEN_CHANGED.forEach((key, unchanged) -> v.remove(key, unchanged));
         return v;
-    }
-
-    /** A number as a person writes it: {@code 1e6}, {@code 0.003}, {@code 1}, {@code 1e-4}. */
-    public static String readable(double value) {
-        if (value == Math.rint(value) && Math.abs(value) < 1e5) return Long.toString((long) value);
-        if (value != 0 && Double.isFinite(value)) {
-            long e = Math.round(Math.log10(Math.abs(value)));
-            if ((e >= 5 || e <= -4) && Math.abs(value) == Double.parseDouble("1e" + e)) return (value < 0 ? "-" : "") + "1e" + e;
-        }
-        return Double.toString(value);
-    }
-
-    private static String join(double[] values, DoubleFunction<String> numbers) {
-        StringBuilder s = new StringBuilder();
-        for (double d : values) s.append(s.length() == 0 ? "" : ",").append(numbers.apply(d));
-        return s.toString();
     }
 
     /** Collects settings; {@link #build()} checks them all. Every setting starts at its default. */

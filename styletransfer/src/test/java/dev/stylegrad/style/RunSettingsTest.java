@@ -43,13 +43,13 @@ class RunSettingsTest {
 
     @Test
     void theHelpShowsTheDefaultsAsPeopleWriteThem() {
-        Map<String, String> help = RunSettings.defaults().options(RunSettings::readable);
+        Map<String, String> help = RunSettings.defaults().options(SettingsText::readable);
         assertThat(help).containsEntry("--style-weight", "1e6").containsEntry("--content-weight", "1").containsEntry("--steps", "500")
                 .containsEntry("--style-layers", "relu1_1:1,relu2_1:0.75,relu3_1:0.2,relu4_1:0.2,relu5_1:0.2").containsEntry("--tile", "auto");
-        assertThat(RunSettings.readable(0.003)).isEqualTo("0.003");
-        assertThat(RunSettings.readable(1e10)).isEqualTo("1e10");
-        assertThat(RunSettings.readable(1e-4)).isEqualTo("1e-4");
-        assertThat(RunSettings.readable(67.5)).isEqualTo("67.5");
+        assertThat(SettingsText.readable(0.003)).isEqualTo("0.003");
+        assertThat(SettingsText.readable(1e10)).isEqualTo("1e10");
+        assertThat(SettingsText.readable(1e-4)).isEqualTo("1e-4");
+        assertThat(SettingsText.readable(67.5)).isEqualTo("67.5");
     }
 
     @Test

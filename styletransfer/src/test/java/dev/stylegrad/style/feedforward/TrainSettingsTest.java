@@ -1,5 +1,6 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.style.SettingsText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ class TrainSettingsTest {
         assertThat(d.fingerprint()).containsEntry("loss-network", "vgg16").containsEntry("lr", "0.001").containsEntry("content-weight", "100000.0")
                 .containsEntry("style-weight", "1.0E10").containsEntry("style-size", "null").containsEntry("seed", "42")
                 .doesNotContainKey("epochs").doesNotContainKey("steps");
-        Map<String, String> help = d.options(RunSettings::readable);
+        Map<String, String> help = d.options(SettingsText::readable);
         assertThat(help).containsEntry("--lr", "0.001").containsEntry("--style-weight", "1e10").containsEntry("--content-weight", "1e5")
                 .containsEntry("--epochs", "2");
     }
