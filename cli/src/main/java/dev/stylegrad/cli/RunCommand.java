@@ -109,6 +109,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "X", description = "Learning rate (Adam, default 0.003) or step length (L-BFGS, default 1).")
     Double lr;
 
+    @Option(names = "--adam-betas", paramLabel = "B1,B2", split = ",",
+            description = "Adam: the decay rates of its first and second moment estimates, each in [0, 1). Default: ${DEFAULT-VALUE}.")
+    double[] adamBetas;
+
     @Option(names = "--line-search", negatable = true, fallbackValue = "true",
             description = "L-BFGS: strong-Wolfe line search (default); --no-line-search takes fixed steps of --lr, like PyTorch's default, which can diverge on style losses.")
     boolean lineSearch;
@@ -260,7 +264,7 @@ final class RunCommand implements Callable<Integer> {
         RunSettings.Builder s = RunSettings.builder().wording(Schedule.Wording.COMMAND_LINE).contentLayers(LayerWeights.parse(contentLayers))
                 .styleLayers(LayerWeights.parse(styleLayers)).pooling(Vgg.Pooling.parse(pooling)).precision(p).tile(TilePolicy.parse(tile))
                 .styleBlend(styleBlend).styleScale(styleScale).contentWeight(contentWeight).styleWeight(styleWeight).tvWeight(tvWeight)
-                .optimizer(optimizer).lr(lr).lineSearch(lineSearch).lbfgsHistory(lbfgsHistory).seed(seed).originalColors(originalColors);
+                .optimizer(optimizer).lr(lr).adamBetas(adamBetas).lineSearch(lineSearch).lbfgsHistory(lbfgsHistory).seed(seed).originalColors(originalColors);
         if (defaultSchedule()) s.scales(DEFAULT_SCALES).steps(DEFAULT_STEPS);
         else if (scales != null) s.scales(scales).steps(steps);
         else s.size(size).steps(steps);

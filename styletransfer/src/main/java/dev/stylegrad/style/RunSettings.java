@@ -28,6 +28,7 @@ import java.util.function.DoubleFunction;
 public final class RunSettings {
     /** Names of the two optimizers. */
     public static final String ADAM = "adam", LBFGS = "lbfgs";
+    private static final double[] DEFAULT_ADAM_BETAS = {Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2};
 
     private final Builder b;
     private final Schedule schedule;
@@ -119,6 +120,11 @@ public final class RunSettings {
         return b.lr != null ? b.lr : b.optimizer.equals(ADAM) ? Adam.DEFAULT_LR : 1.0;
     }
 
+    /** Adam's β1 and β2 (the decay rates of its moment estimates). */
+    public double[] adamBetas() {
+        return b.adamBetas.clone();
+    }
+
     public boolean lineSearch() {
         return b.lineSearch;
     }
@@ -129,7 +135,8 @@ public final class RunSettings {
 
     /** A new optimizer of these settings (one per scale: its state has the scale's shape). */
     public Optimizer newOptimizer() {
-        return b.optimizer.equals(ADAM) ? new Adam(learningRate()) : new Lbfgs(learningRate(), b.lbfgsHistory, b.lineSearch);
+        return b.optimizer.equals(ADAM) ? new Adam(learningRate(), b.adamBetas[0], b.adamBetas[1], Adam.DEFAULT_EPS)
+                : new Lbfgs(learningRate(), b.lbfgsHistory, b.lineSearch);
     }
 
     public long seed() {
@@ -195,8 +202,11 @@ public final class RunSettings {
         v.put("--tv-weight", numbers.apply(b.tvWeight));
         v.put("--optimizer", b.optimizer);
         v.put("--lr", b.lr == null ? "default" : numbers.apply(b.lr));
-        if (b.optimizer.equals(LBFGS)) v.put("--line-search", Boolean.toString(b.lineSearch));
-        if (b.optimizer.equals(LBFGS)) v.put("--lbfgs-history", Integer.toString(b.lbfgsHistory));
+        if (b.optimizer.equals(ADAM)) v.put("--adam-betas", SettingsText.join(b.adamBetas, numbers));
+        if (b.optimizer.equals(LBFGS)) {
+            v.put("--line-search", Boolean.toString(b.lineSearch));
+            v.put("--lbfgs-history", Integer.toString(b.lbfgsHistory));
+        }
         v.put("--seed", Long.toString(b.seed));
         v.put("--pooling", b.pooling.name().toLowerCase(Locale.ROOT));
         v.put("--original-colors", Boolean.toString(b.originalColors));
@@ -210,7 +220,7 @@ public final class RunSettings {
      * them only when changed, so those checkpoints still resume. (Tiles change the order of the sums: a resume with
      * other tiles would be equal only to float rounding, not bit for bit, so they are recorded.)
      */
-    private static final Map<String, String> RECORDED_WHEN_CHANGED = Map.of("--tile", "auto");
+    private static final Map<String, String> RECORDED_WHEN_CHANGED = Map.of("--tile", "auto", "--adam-betas", SettingsText.join(DEFAULT_ADAM_BETAS, Double::toString));
 
     /**
      * The settings that decide the result, for checkpoints: {@link #options} with numbers in Java's canonical form (so
@@ -236,6 +246,7 @@ public final class RunSettings {
         private double contentWeight = 1, styleWeight = 1e6, tvWeight = 0;
         private String optimizer = ADAM;
         private Double lr;
+        private double[] adamBetas = DEFAULT_ADAM_BETAS;
         private boolean lineSearch = true;
         private int lbfgsHistory = Lbfgs.DEFAULT_HISTORY;
         private long seed;
@@ -320,6 +331,12 @@ public final class RunSettings {
             return this;
         }
 
+        /** Adam only: the decay rates of its first and second moment estimates, each in [0, 1). Default 0.9, 0.999. */
+        public Builder adamBetas(double... betas) {
+            this.adamBetas = betas == null ? DEFAULT_ADAM_BETAS : betas.clone();
+            return this;
+        }
+
         /** L-BFGS only: strong-Wolfe line search (default true) or fixed steps of {@link #lr}. */
         public Builder lineSearch(boolean on) {
             this.lineSearch = on;
@@ -399,6 +416,9 @@ public final class RunSettings {
                 throw new SettingsException(cli ? "--optimizer must be adam or lbfgs, got '" + optimizer + "'" : "optimizer must be 'adam' or 'lbfgs', got '" + optimizer + "'");
             }
             if (lr != null && !(lr > 0 && Double.isFinite(lr))) throw new SettingsException((cli ? "--lr" : "learning rate") + " must be positive, got " + lr);
+            if (adamBetas.length != 2 || !(adamBetas[0] >= 0 && adamBetas[0] < 1 && adamBetas[1] >= 0 && adamBetas[1] < 1)) {
+                throw new SettingsException((cli ? "--adam-betas" : "Adam's betas") + " must be two numbers in [0, 1), got " + Arrays.toString(adamBetas));
+            }
             if (lbfgsHistory < 1) throw new SettingsException((cli ? "--lbfgs-history" : "L-BFGS history") + " must be at least 1, got " + lbfgsHistory);
             return new RunSettings(this, schedule);
         }
