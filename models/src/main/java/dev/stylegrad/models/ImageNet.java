@@ -10,10 +10,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * place pixels become network input ({@link #normalize}) and network input becomes pixels ({@link #toPixels}).
  */
 public final class ImageNet {
-    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] STD = {0.229f, 0.224f, 0.225f};
+    // torchvision's numbers; the float32 copies are what the arrays here compute with ((float) of each is exactly
+    // the float literal, e.g. 0.485f).
+    private static final double[] MEAN_VALUES = {0.485, 0.456, 0.406};
+    private static final double[] STD_VALUES = {0.229, 0.224, 0.225};
+    private static final float[] MEAN = {(float) MEAN_VALUES[0], (float) MEAN_VALUES[1], (float) MEAN_VALUES[2]};
+    private static final float[] STD = {(float) STD_VALUES[0], (float) STD_VALUES[1], (float) STD_VALUES[2]};
 
     private ImageNet() {}
+
+    /** The mean of RGB channel {@code channel} (0, 1, 2) over ImageNet, for values in [0, 1]: 0.485, 0.456, 0.406. */
+    public static double mean(int channel) {
+        return MEAN_VALUES[channel];
+    }
+
+    /** The standard deviation of RGB channel {@code channel} (0, 1, 2) over ImageNet: 0.229, 0.224, 0.225. */
+    public static double std(int channel) {
+        return STD_VALUES[channel];
+    }
 
     /**
      * Normalizes RGB values in [0, 1], shaped [N, 3, H, W], into a new float32 array: {@code (x − mean) / std}.
@@ -39,7 +53,7 @@ public final class ImageNet {
     }
 
     /**
-     * 8-bit pixels of image 0 of a normalized batch, as DESIGN.md defines them: {@code round(clamp(x·std + mean, 0, 1) ·
+     * 8-bit pixels of image 0 of a normalized batch: {@code round(clamp(x·std + mean, 0, 1) ·
      * 255)}, returned as packed {@code 0xRRGGBB} ints in row-major order.
      */
     public static int[] toPixels(INDArray normalized) {

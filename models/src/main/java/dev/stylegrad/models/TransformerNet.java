@@ -2,6 +2,9 @@ package dev.stylegrad.models;
 
 import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.layers.Layer;
+import dev.stylegrad.autograd.layers.Residual;
+import dev.stylegrad.autograd.layers.Sequential;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.MemoryScope;
@@ -46,10 +49,12 @@ public final class TransformerNet {
     private static final int RESIDUAL_BLOCKS = 5;
     private final Map<String, Tensor> parameters; // name -> trainable tensor, in the reference's state-dict order
     private final int[] widths;
+    private final Sequential network;
 
     private TransformerNet(Map<String, Tensor> parameters, int[] widths) {
         this.parameters = parameters;
         this.widths = widths;
+        this.network = architecture();
     }
 
     /** Every parameter's name and shape for widths a, b, c, in the reference's state-dict order. */
@@ -191,36 +196,49 @@ public final class TransformerNet {
         if (x.value().size(1) != 3) {
             throw new IllegalArgumentException("TransformerNet: pictures must have 3 channels, got shape " + Shapes.format(x.shape()));
         }
-        Tensor y = layer("conv1", "in1", x, 9, 1, true);
-        y = consumed(layer("conv2", "in2", y, 3, 2, true), y);
-        y = consumed(layer("conv3", "in3", y, 3, 2, true), y);
-        for (int r = 1; r <= RESIDUAL_BLOCKS; r++) {
-            String p = "res" + r;
-            Tensor out = layer(p + ".conv1", p + ".in1", y, 3, 1, true);
-            Tensor branch = consumed(layer(p + ".conv2", p + ".in2", out, 3, 1, false), out);
-            y = consumed(Ops.add(branch, y), branch, y);
-        }
-        Tensor up = consumed(Ops.upsampleNearest2d(y, 2), y);
-        y = consumed(layer("deconv1", "in4", up, 3, 1, true), up);
-        up = consumed(Ops.upsampleNearest2d(y, 2), y);
-        y = consumed(layer("deconv2", "in5", up, 3, 1, true), up);
-        Tensor padded = Ops.reflectionPad2d(y, 4, 4, 4, 4);
-        return consumed(consumed(convolve("deconv3", padded, 1), padded), y);
+        return network.forward(x);
     }
 
-    /** Reflection pad, convolution, instance norm and, if asked, ReLU; intermediates released without a tape. */
-    private Tensor layer(String conv, String norm, Tensor x, int kernel, int stride, boolean relu) {
+    /** The reference's layers, in its order, on this network's parameters. */
+    private Sequential architecture() {
+        Sequential.Builder layers = Sequential.builder()
+                .add(convBlock("conv1", "in1", 9, 1))
+                .add(convBlock("conv2", "in2", 3, 2))
+                .add(convBlock("conv3", "in3", 3, 2));
+        for (int r = 1; r <= RESIDUAL_BLOCKS; r++) layers.add(residualBlock("res" + r));
+        return layers
+                .add(upsampleBlock("deconv1", "in4"))
+                .add(upsampleBlock("deconv2", "in5"))
+                .add(conv("deconv3", 9, 1))
+                .build();
+    }
+
+    /** The reference's {@code ConvLayer}: reflection padding of half the kernel, then the convolution. */
+    private Sequential conv(String name, int kernel, int stride) {
         int pad = kernel / 2;
-        Tensor padded = Ops.reflectionPad2d(x, pad, pad, pad, pad);
-        Tensor c = consumed(convolve(conv, padded, stride), padded);
-        Tensor n = consumed(Ops.instanceNorm2d(c, parameters.get(norm + ".weight"), parameters.get(norm + ".bias")), c);
-        return relu ? consumed(Ops.relu(n), n) : n;
+        Tensor weight = parameters.get(name + ".conv2d.weight"), bias = parameters.get(name + ".conv2d.bias");
+        return Sequential.of(x -> Ops.reflectionPad2d(x, pad, pad, pad, pad), x -> Ops.conv2d(x, weight, bias, Conv2dSpec.of(stride, 0, 1)));
     }
 
-    /** {@code result}, after handing {@code inputs}' memory back to the scope when no tape needs them. */
-    private static Tensor consumed(Tensor result, Tensor... inputs) {
-        if (!GradMode.isEnabled()) for (Tensor t : inputs) MemoryScope.release(t.value());
-        return result;
+    /** Affine instance norm with the named scale and shift. */
+    private Layer instanceNorm(String name) {
+        Tensor weight = parameters.get(name + ".weight"), bias = parameters.get(name + ".bias");
+        return x -> Ops.instanceNorm2d(x, weight, bias);
+    }
+
+    /** Convolution, instance norm, ReLU. */
+    private Sequential convBlock(String conv, String norm, int kernel, int stride) {
+        return Sequential.of(conv(conv, kernel, stride), instanceNorm(norm), Ops::relu);
+    }
+
+    /** The reference's {@code ResidualBlock}: x + in2(conv2(relu(in1(conv1(x))))). */
+    private Residual residualBlock(String name) {
+        return Residual.of(convBlock(name + ".conv1", name + ".in1", 3, 1), conv(name + ".conv2", 3, 1), instanceNorm(name + ".in2"));
+    }
+
+    /** The reference's {@code UpsampleConvLayer} (nearest ×2, then the convolution), instance norm, ReLU. */
+    private Sequential upsampleBlock(String conv, String norm) {
+        return Sequential.of(x -> Ops.upsampleNearest2d(x, 2), convBlock(conv, norm, 3, 1));
     }
 
     /** One picture or a batch [N, 3, H, W] (pixels 0..255) through the network without a tape; float32 result. */
@@ -229,10 +247,6 @@ public final class TransformerNet {
             INDArray x = pictures.dataType() == DataType.FLOAT ? pictures : pictures.castTo(DataType.FLOAT);
             return forward(Tensor.constant(x)).value();
         }
-    }
-
-    private Tensor convolve(String name, Tensor padded, int stride) {
-        return Ops.conv2d(padded, parameters.get(name + ".conv2d.weight"), parameters.get(name + ".conv2d.bias"), Conv2dSpec.of(stride, 0, 1));
     }
 
     /** Parameter names, in order (for messages and tests). */

@@ -1,10 +1,10 @@
 package dev.stylegrad.models;
 
 import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.layers.Sequential;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.Kernels;
-import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.tensor.Shapes;
@@ -15,7 +15,6 @@ import dev.stylegrad.io.WeightsReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -27,8 +26,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * VGG19's convolutional feature network (torchvision's {@code features}), with DESIGN.md's layer names, built from a
- * weights file and run only as deep as asked.
+ * VGG19's convolutional feature network (torchvision's {@code features}), its layers named by block and position
+ * ({@code conv3_1}, {@code relu3_1}, {@code pool3}), built from a weights file and run only as deep as asked.
  *
  * <p>Layers in order: {@code conv1_1 relu1_1 conv1_2 relu1_2 pool1 conv2_1 … pool5}; 16 convolutions (3×3, stride 1,
  * pad 1) at torchvision indices 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34; 2×2 stride-2 pooling after
@@ -57,36 +56,106 @@ public final class Vgg {
      * Which VGG: VGG19 (the style transfer's network, 16 convolutions in blocks of 2, 2, 4, 4, 4) or VGG16 (the loss
      * network of feed-forward style networks, 13 in blocks of 2, 2, 3, 3, 3; torchvision's {@code vgg16} key layout,
      * {@code features.0} … {@code features.28}). Layer names follow the same scheme ({@code relu4_3} exists in both,
-     * {@code relu3_4} only in VGG19). The static helpers of this class ({@link #layerNames}, {@link #stride}, …)
-     * describe VGG19.
+     * {@code relu3_4} only in VGG19). The static helpers of {@link Vgg} ({@link Vgg#layerNames}, {@link Vgg#stride},
+     * …) are these methods of VGG19.
      */
     public enum Architecture {
         VGG16(2, 2, 3, 3, 3),
         VGG19(2, 2, 4, 4, 4);
 
-        private final List<Layer> table;
+        private final int[] blockSizes;
+        private final List<VggLayer> table;
 
-        Architecture(int... blocks) {
-            this.table = buildLayerTable(blocks);
+        Architecture(int... blockSizes) {
+            this.blockSizes = blockSizes;
+            this.table = buildLayerTable(blockSizes);
         }
 
-        // Here, not in Vgg: building the enum must not initialize Vgg, whose static table reads VGG19's.
-        private static List<Layer> buildLayerTable(int[] blocks) {
-            List<Layer> out = new ArrayList<>();
+        private static List<VggLayer> buildLayerTable(int[] blocks) {
+            List<VggLayer> out = new ArrayList<>();
             int torch = 0, conv = 0;
             for (int block = 1; block <= blocks.length; block++) {
                 for (int i = 1; i <= blocks[block - 1]; i++) {
-                    out.add(new Layer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
-                    out.add(new Layer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
+                    out.add(new VggLayer("conv" + block + "_" + i, Kind.CONV, torch++, conv++));
+                    out.add(new VggLayer("relu" + block + "_" + i, Kind.RELU, torch++, -1));
                 }
-                out.add(new Layer("pool" + block, Kind.POOL, torch++, -1));
+                out.add(new VggLayer("pool" + block, Kind.POOL, torch++, -1));
             }
             return List.copyOf(out);
         }
 
+        /** Convolutions per block, blocks 1 to 5: {2, 2, 4, 4, 4} for VGG19, {2, 2, 3, 3, 3} for VGG16. */
+        public int[] blockSizes() {
+            return blockSizes.clone();
+        }
+
         /** Every layer name of this network, in order. */
         public List<String> layerNames() {
-            return table.stream().map(Layer::name).toList();
+            return table.stream().map(VggLayer::name).toList();
+        }
+
+        /**
+         * The pixel spacing of {@code layer}'s positions: 2^(poolings up to and including it). Position p of the
+         * layer sits on the pixel cell [p·stride, (p+1)·stride) of the image.
+         *
+         * @throws IllegalArgumentException if {@code layer} is not one of this network's layer names
+         */
+        public int stride(String layer) {
+            int stride = 1;
+            for (VggLayer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) stride *= 2;
+            return stride;
+        }
+
+        /**
+         * How far {@code layer}'s receptive field reaches beyond its position's pixel cell, on each side, in pixels:
+         * each 3×3 convolution adds one position of its input's spacing, pooling (2×2, stride 2, on an aligned grid)
+         * adds nothing. For VGG19's relu5_1 it is 70 px (a field of 156 px). A feature depends on no pixel farther
+         * than this from its cell, which is what makes tiles with a halo this wide exact.
+         *
+         * @throws IllegalArgumentException if {@code layer} is not one of this network's layer names
+         */
+        public int receptiveFieldMargin(String layer) {
+            int stride = 1, margin = 0;
+            for (VggLayer l : prefixThrough(layer)) {
+                if (l.kind() == Kind.CONV) margin += stride;
+                else if (l.kind() == Kind.POOL) stride *= 2;
+            }
+            return margin;
+        }
+
+        /**
+         * The smallest image side (in pixels) that reaches {@code layer}: each 2x2 pooling before it halves the size
+         * and needs at least 2 pixels, so 2^(poolings up to and including it).
+         *
+         * @throws IllegalArgumentException if {@code layer} is not one of this network's layer names
+         */
+        public int minimumSide(String layer) {
+            int pools = 0;
+            for (VggLayer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) pools++; // a pooling layer itself needs 2 px too
+            return 1 << pools;
+        }
+
+        /**
+         * The deepest of the given layer names (for {@link Vgg#load}'s truncation).
+         *
+         * @throws IllegalArgumentException if there are none, or one is not one of this network's layer names
+         */
+        public String deepestOf(Collection<String> names) {
+            String best = null;
+            int bestIndex = -1;
+            for (String n : names) {
+                int i = indexOf(n);
+                if (i > bestIndex) {
+                    bestIndex = i;
+                    best = n;
+                }
+            }
+            if (best == null) throw new IllegalArgumentException("no layer names given");
+            return best;
+        }
+
+        private List<VggLayer> prefixThrough(String deepestLayer) {
+            return table.subList(0, indexOf(deepestLayer) + 1);
         }
 
         private int indexOf(String name) {
@@ -97,14 +166,12 @@ public final class Vgg {
         }
     }
 
-    private static final List<Layer> ALL_LAYERS = Architecture.VGG19.table;
-
-    /** One named layer: kind, and for convolutions the torchvision index and ordinal (0..15). */
-    private record Layer(String name, Kind kind, int torchIndex, int conv) {}
+    /** One row of the layer table: name, kind, and for convolutions the torchvision index and ordinal (0..15). */
+    private record VggLayer(String name, Kind kind, int torchIndex, int conv) {}
 
     private enum Kind { CONV, RELU, POOL }
 
-    private final List<Layer> layers;      // prefix of ALL_LAYERS up to the deepest loaded layer
+    private final List<VggLayer> layers;   // prefix of the architecture's table up to the deepest loaded layer
     private final Tensor[] weights;        // per conv ordinal
     private final Tensor[] biases;
     private final Pooling pooling;
@@ -112,7 +179,7 @@ public final class Vgg {
     private final Precision gradientPrecision;
     private final Architecture architecture;
 
-    private Vgg(Architecture architecture, List<Layer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source,
+    private Vgg(Architecture architecture, List<VggLayer> layers, Tensor[] weights, Tensor[] biases, Pooling pooling, Path source,
             Precision gradientPrecision) {
         this.architecture = architecture;
         this.layers = layers;
@@ -125,9 +192,9 @@ public final class Vgg {
         for (Tensor w : weights) Kernels.freezeConvolutionWeight(w.value());
     }
 
-    /** Every layer name, in network order. */
+    /** Every VGG19 layer name, in network order ({@link Architecture#layerNames} of VGG19). */
     public static List<String> layerNames() {
-        return ALL_LAYERS.stream().map(Layer::name).toList();
+        return Architecture.VGG19.layerNames();
     }
 
     /**
@@ -148,7 +215,7 @@ public final class Vgg {
      * layout) with {@link Architecture#VGG16}.
      */
     public static Vgg load(Architecture architecture, Path file, String deepestLayer, Pooling pooling) throws IOException {
-        List<Layer> prefix = architecture.table.subList(0, architecture.indexOf(deepestLayer) + 1);
+        List<VggLayer> prefix = architecture.prefixThrough(deepestLayer);
         int convs = (int) prefix.stream().filter(l -> l.kind() == Kind.CONV).count();
         try (WeightsReader reader = WeightsFiles.open(file)) {
             Map<String, TensorInfo> infos = new HashMap<>();
@@ -156,7 +223,7 @@ public final class Vgg {
             Tensor[] w = new Tensor[convs];
             Tensor[] b = new Tensor[convs];
             long inChannels = 3;
-            for (Layer layer : prefix) {
+            for (VggLayer layer : prefix) {
                 if (layer.kind() != Kind.CONV) continue;
                 String wKey = "features." + layer.torchIndex() + ".weight";
                 String bKey = "features." + layer.torchIndex() + ".bias";
@@ -222,7 +289,8 @@ public final class Vgg {
 
     /**
      * Runs the network on a normalized image batch [N, 3, H, W] up to the deepest of {@code outputs} and returns
-     * those layers' activations (in the order asked). Records on the tape if {@code image} needs a gradient.
+     * those layers' activations (in the order asked). Records on the tape if {@code image} needs a gradient; without
+     * a tape, each activation not asked for goes back to the open memory scope once the next layer has read it.
      *
      * @throws IllegalArgumentException for an unknown layer name or one deeper than this network was loaded to
      */
@@ -233,55 +301,45 @@ public final class Vgg {
         }
         int deepest = -1;
         for (String name : outputs) deepest = Math.max(deepest, indexOf(name));
-        Map<String, Tensor> found = new HashMap<>();
-        Tensor h = image;
-        Pool2dSpec pool = Pool2dSpec.VGG;
-        for (int i = 0; i <= deepest; i++) {
-            Layer layer = layers.get(i);
-            // A convolution whose own output nobody asked for runs fused with the ReLU after it (no pre-activation
-            // array); the fused result is then the ReLU layer's output.
-            boolean fuse = layer.kind() == Kind.CONV && i + 1 <= deepest && layers.get(i + 1).kind() == Kind.RELU
-                    && !outputs.contains(layer.name());
-            Tensor previous = h;
-            if (fuse) {
-                h = Ops.conv2dRelu(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision);
-                found.put(layers.get(++i).name(), h);
-                releaseUnlessNeeded(previous, image, outputs, found);
-                continue;
-            }
-            h = switch (layer.kind()) {
-                case CONV -> Ops.conv2d(h, weights[layer.conv()], biases[layer.conv()], Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision);
-                case RELU -> Ops.relu(h);
-                case POOL -> {
-                    if (h.value().size(2) < 2 || h.value().size(3) < 2) {
-                        throw new IllegalArgumentException("Vgg: the image is too small to reach " + layer.name() + " (its input there is "
-                                + h.value().size(2) + "x" + h.value().size(3) + "; each pooling halves the size)");
-                    }
-                    yield pooling == Pooling.MAX ? Ops.maxPool2d(h, pool) : Ops.avgPool2d(h, pool);
-                }
-            };
-            found.put(layer.name(), h);
-            releaseUnlessNeeded(previous, image, outputs, found);
-        }
-        Map<String, Tensor> result = new LinkedHashMap<>();
-        for (String name : outputs) result.put(name, found.get(name));
-        return result;
+        return network(deepest, outputs).forward(image, outputs);
     }
 
     /**
-     * Without a tape (no gradient wanted), an activation is dead once the next layer has read it, unless it is the
-     * caller's image or an asked-for output: hand its memory back to the open memory scope right away, so a no-grad
-     * pass needs two activations at a time, not all of them.
+     * The layer table through {@code deepest}, each layer under its name. A convolution whose own output is not in
+     * {@code outputs} runs fused with the ReLU after it (no pre-activation array), under the ReLU's name.
      */
-    private static void releaseUnlessNeeded(Tensor previous, Tensor image, Collection<String> outputs, Map<String, Tensor> found) {
-        if (previous == image || previous.requiresGrad()) return;
-        for (String name : outputs) if (found.get(name) == previous) return;
-        MemoryScope.release(previous.value());
+    private Sequential network(int deepest, Collection<String> outputs) {
+        Sequential.Builder network = Sequential.builder();
+        for (int i = 0; i <= deepest; i++) {
+            VggLayer layer = layers.get(i);
+            switch (layer.kind()) {
+                case CONV -> {
+                    Tensor weight = weights[layer.conv()], bias = biases[layer.conv()];
+                    if (i + 1 <= deepest && layers.get(i + 1).kind() == Kind.RELU && !outputs.contains(layer.name())) {
+                        network.add(layers.get(++i).name(),
+                                x -> Ops.conv2dRelu(x, weight, bias, Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision));
+                    } else {
+                        network.add(layer.name(), x -> Ops.conv2d(x, weight, bias, Conv2dSpec.SAME_3X3, Precision.FP32, gradientPrecision));
+                    }
+                }
+                case RELU -> network.add(layer.name(), Ops::relu);
+                case POOL -> network.add(layer.name(), x -> pool(layer.name(), x));
+            }
+        }
+        return network.build();
+    }
+
+    private Tensor pool(String name, Tensor x) {
+        if (x.value().size(2) < 2 || x.value().size(3) < 2) {
+            throw new IllegalArgumentException("Vgg: the image is too small to reach " + name + " (its input there is "
+                    + x.value().size(2) + "x" + x.value().size(3) + "; each pooling halves the size)");
+        }
+        return pooling == Pooling.MAX ? Ops.maxPool2d(x, Pool2dSpec.VGG) : Ops.avgPool2d(x, Pool2dSpec.VGG);
     }
 
     /** The names this instance can compute, in order (a prefix of {@link #layerNames()}). */
     public List<String> availableLayers() {
-        return layers.stream().map(Layer::name).toList();
+        return layers.stream().map(VggLayer::name).toList();
     }
 
     /** Output channels of each loaded convolution, in order (as read from the file). */
@@ -309,54 +367,24 @@ public final class Vgg {
         return source;
     }
 
-    /**
-     * The pixel spacing of {@code layer}'s positions: 2^(poolings up to and including it). Position p of the layer
-     * sits on the pixel cell [p·stride, (p+1)·stride) of the image.
-     */
+    /** {@link Architecture#stride} of VGG19. */
     public static int stride(String layer) {
-        int stride = 1;
-        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) stride *= 2;
-        return stride;
+        return Architecture.VGG19.stride(layer);
     }
 
-    /**
-     * How far {@code layer}'s receptive field reaches beyond its position's pixel cell, on each side, in pixels: each
-     * 3×3 convolution adds one position of its input's spacing, pooling (2×2, stride 2, on an aligned grid) adds
-     * nothing. For relu5_1 it is 70 px (a field of 156 px). A feature depends on no pixel farther than this from its
-     * cell, which is what makes tiles with a halo this wide exact.
-     */
+    /** {@link Architecture#receptiveFieldMargin} of VGG19 (70 px for relu5_1). */
     public static int receptiveFieldMargin(String layer) {
-        int stride = 1, margin = 0;
-        for (Layer l : prefixThrough(layer)) {
-            if (l.kind() == Kind.CONV) margin += stride;
-            else if (l.kind() == Kind.POOL) stride *= 2;
-        }
-        return margin;
+        return Architecture.VGG19.receptiveFieldMargin(layer);
     }
 
-    /**
-     * The smallest image side (in pixels) that reaches {@code layer}: each 2x2 pooling before it halves the size and
-     * needs at least 2 pixels, so 2^(poolings up to and including it).
-     */
+    /** {@link Architecture#minimumSide} of VGG19. */
     public static int minimumSide(String layer) {
-        int pools = 0;
-        for (Layer l : prefixThrough(layer)) if (l.kind() == Kind.POOL) pools++; // a pooling layer itself needs 2 px too
-        return 1 << pools;
+        return Architecture.VGG19.minimumSide(layer);
     }
 
-    /** The deepest of the given layer names (for {@link #load}'s truncation). */
+    /** {@link Architecture#deepestOf} of VGG19 (for {@link #load}'s truncation). */
     public static String deepestOf(Collection<String> names) {
-        String best = null;
-        int bestIndex = -1;
-        for (String n : names) {
-            int i = globalIndex(n);
-            if (i > bestIndex) {
-                bestIndex = i;
-                best = n;
-            }
-        }
-        if (best == null) throw new IllegalArgumentException("no layer names given");
-        return best;
+        return Architecture.VGG19.deepestOf(names);
     }
 
     private int indexOf(String name) {
@@ -368,16 +396,7 @@ public final class Vgg {
         return global;
     }
 
-    private static int globalIndex(String name) {
-        for (int i = 0; i < ALL_LAYERS.size(); i++) if (ALL_LAYERS.get(i).name().equals(name)) return i;
-        throw new IllegalArgumentException("unknown VGG19 layer '" + name + "'; valid names are conv1_1..conv5_4, relu1_1..relu5_4, pool1..pool5");
-    }
-
-    private static List<Layer> prefixThrough(String deepestLayer) {
-        return ALL_LAYERS.subList(0, globalIndex(deepestLayer) + 1);
-    }
-
-    private static TensorInfo require(Path file, Map<String, TensorInfo> infos, String key, Layer layer) throws WeightsFormatException {
+    private static TensorInfo require(Path file, Map<String, TensorInfo> infos, String key, VggLayer layer) throws WeightsFormatException {
         TensorInfo info = infos.get(key);
         if (info == null) {
             List<String> features = infos.keySet().stream().filter(k -> k.startsWith("features.")).sorted().limit(6).toList();

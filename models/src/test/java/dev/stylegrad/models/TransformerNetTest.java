@@ -1,5 +1,6 @@
 package dev.stylegrad.models;
 
+import static dev.stylegrad.tensor.ExactArrays.assertIdentical;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,6 +8,7 @@ import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.io.Npy;
 import dev.stylegrad.io.SafetensorsWriter;
 import dev.stylegrad.io.WeightsFormatException;
+import dev.stylegrad.tensor.MemoryScope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,6 +47,25 @@ class TransformerNetTest {
                 System.out.printf("TransformerNet %s picture %d: relative error vs PyTorch %.2e%n", file, k, err);
                 assertThat(err).as(file + " picture " + k).isLessThan(1e-4);
             }
+        }
+    }
+
+    /**
+     * {@link TransformerNet#apply} in a memory scope leaves only the picture and the result lent: every intermediate
+     * went back once the next layer had read it, and the result is what the recorded pass gives.
+     */
+    @Test
+    void applyLeavesOnlyThePictureAndTheResultLent() throws IOException {
+        TransformerNet net = TransformerNet.load(DIR.resolve("transformer_legacy.pth"));
+        INDArray values = Npy.read(DIR.resolve("picture_0.npy")).castTo(DataType.FLOAT);
+        INDArray recorded = net.forward(Tensor.constant(values)).value();
+        try (MemoryScope scope = MemoryScope.open("transformer-apply")) {
+            INDArray picture = MemoryScope.allocate(DataType.FLOAT, values.shape()).assign(values);
+            INDArray out = net.apply(picture);
+            assertThat(scope.lentBytes()).isEqualTo((picture.length() + out.length()) * 4);
+            assertIdentical("apply vs the recorded pass", out, recorded);
+        } finally {
+            MemoryScope.destroy("transformer-apply");
         }
     }
 

@@ -37,6 +37,31 @@ class Vgg16Test {
     }
 
     @Test
+    void eachArchitectureAnswersForItsOwnLayerTable() {
+        Vgg.Architecture vgg16 = Vgg.Architecture.VGG16, vgg19 = Vgg.Architecture.VGG19;
+        assertThat(vgg16.blockSizes()).containsExactly(2, 2, 3, 3, 3);
+        assertThat(vgg19.blockSizes()).containsExactly(2, 2, 4, 4, 4);
+        vgg19.blockSizes()[0] = 99;
+        assertThat(vgg19.blockSizes()).as("a copy each time").startsWith(2);
+        // relu4_3 sits after 2, 2, 3 and 3 convolutions in VGG16, 2, 2, 4 and 3 in VGG19 (spacing 1, 2, 4, 8).
+        assertThat(vgg16.receptiveFieldMargin("relu4_3")).isEqualTo(2 + 4 + 12 + 24);
+        assertThat(vgg19.receptiveFieldMargin("relu4_3")).isEqualTo(2 + 4 + 16 + 24);
+        assertThat(vgg16.stride("relu4_3")).isEqualTo(8);
+        assertThat(vgg16.minimumSide("relu4_3")).isEqualTo(8);
+        assertThat(vgg16.minimumSide("pool5")).isEqualTo(32);
+        assertThat(vgg16.deepestOf(List.of("relu2_2", "relu4_3", "relu1_2"))).isEqualTo("relu4_3");
+        assertThatThrownBy(() -> vgg16.deepestOf(List.of("relu3_4"))).hasMessageContaining("unknown VGG16 layer 'relu3_4'");
+        assertThatThrownBy(() -> vgg16.deepestOf(List.of())).hasMessageContaining("no layer names");
+        // The static helpers are VGG19's.
+        for (String layer : vgg19.layerNames()) {
+            assertThat(Vgg.stride(layer)).isEqualTo(vgg19.stride(layer));
+            assertThat(Vgg.receptiveFieldMargin(layer)).isEqualTo(vgg19.receptiveFieldMargin(layer));
+            assertThat(Vgg.minimumSide(layer)).isEqualTo(vgg19.minimumSide(layer));
+        }
+        assertThat(Vgg.deepestOf(List.of("relu3_4", "relu1_1"))).isEqualTo("relu3_4");
+    }
+
+    @Test
     void architecturesAreNotMixedUp() {
         // A VGG19 file read as VGG16 chains wrongly at conv3_3's successor (VGG19's conv3_4 sits at VGG16's conv4_1
         // index), and VGG19-only layer names are refused for VGG16.

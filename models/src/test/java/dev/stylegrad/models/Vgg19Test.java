@@ -9,6 +9,7 @@ import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.ExactArrays;
+import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.io.Npy;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.io.SafetensorsWriter;
@@ -107,6 +108,39 @@ class Vgg19Test {
         assertThatThrownBy(() -> net.forward(Tensor.constant(fixtureImage()), List.of("conv2_2")))
                 .hasMessageContaining("deeper than this network was loaded to (relu2_1)");
         assertThatThrownBy(() -> net.forward(Tensor.constant(fixtureImage()), List.of("conv9_9"))).hasMessageContaining("unknown VGG19 layer 'conv9_9'");
+    }
+
+    /**
+     * Without a tape only the image and the asked-for activations stay lent by the memory scope: every other one went
+     * back once the next layer had read it. With a tape all stay (backward reads them).
+     */
+    @Test
+    void withoutATapeOnlyTheImageAndTheAskedForLayersStayLent() throws IOException {
+        Vgg net = Vgg.load(MINI.resolve("mini_vgg19_legacy.pth"), "relu3_1", Vgg.Pooling.MAX);
+        INDArray values = fixtureImage();
+        List<String> outputs = List.of("relu3_1", "conv1_2");
+        Map<String, Tensor> expected = net.forward(Tensor.constant(values), outputs);
+        try (MemoryScope scope = MemoryScope.open("vgg-no-tape"); GradMode.Scope ignored = GradMode.noGrad()) {
+            Tensor image = Tensor.constant(MemoryScope.allocate(DataType.FLOAT, values.shape()).assign(values));
+            Map<String, Tensor> features = net.forward(image, outputs);
+            long kept = bytes(image) + bytes(features.get("relu3_1")) + bytes(features.get("conv1_2"));
+            assertThat(scope.lentBytes()).isEqualTo(kept);
+            for (String layer : outputs) assertIdentical(layer, features.get(layer).value(), expected.get(layer).value());
+        } finally {
+            MemoryScope.destroy("vgg-no-tape");
+        }
+        try (MemoryScope scope = MemoryScope.open("vgg-tape")) {
+            Tensor image = Tensor.parameter(MemoryScope.allocate(DataType.FLOAT, values.shape()).assign(values));
+            Map<String, Tensor> features = net.forward(image, outputs);
+            long kept = bytes(image) + bytes(features.get("relu3_1")) + bytes(features.get("conv1_2"));
+            assertThat(scope.lentBytes()).as("the tape's activations too").isGreaterThan(kept);
+        } finally {
+            MemoryScope.destroy("vgg-tape");
+        }
+    }
+
+    private static long bytes(Tensor t) {
+        return t.value().length() * t.value().dataType().width();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.stylegrad.style;
 
+import dev.stylegrad.models.Vgg;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ final class StepMemory {
 
     /** Bytes of convolution outputs per picture pixel for a network with these widths (stride 1, 2, 4, 8, 16 per block). */
     static double convolutionBytesPerPixel(List<Long> widths) {
-        int[] blockSizes = {2, 2, 4, 4, 4};
+        int[] blockSizes = Vgg.Architecture.VGG19.blockSizes();
         double bytes = 0;
         int conv = 0;
         for (int block = 0; block < blockSizes.length && conv < widths.size(); block++) {

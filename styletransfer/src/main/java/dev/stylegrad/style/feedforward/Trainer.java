@@ -1,5 +1,6 @@
 package dev.stylegrad.style.feedforward;
 
+import dev.stylegrad.models.ImageNet;
 import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
@@ -34,8 +35,6 @@ public final class Trainer {
     /** One step's weighted losses, of its batch before the update. */
     public record Losses(double content, double style, double total) {}
 
-    private static final double[] MEAN = {0.485, 0.456, 0.406}, STD = {0.229, 0.224, 0.225};
-
     private final TransformerNet net;
     private final Vgg lossNet;
     private final List<String> styleLayers;
@@ -57,8 +56,8 @@ public final class Trainer {
         this.adam = new ParameterAdam(net.parameters(), lr);
         double[] s = new double[3], t = new double[3];
         for (int c = 0; c < 3; c++) {
-            s[c] = 1 / (255 * STD[c]);
-            t[c] = -MEAN[c] / STD[c];
+            s[c] = 1 / (255 * ImageNet.std(c));
+            t[c] = -ImageNet.mean(c) / ImageNet.std(c);
         }
         scale = Nd4j.create(s, new long[] {1, 3, 1, 1}, DataType.FLOAT);
         shift = Nd4j.create(t, new long[] {1, 3, 1, 1}, DataType.FLOAT);
