@@ -19,11 +19,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class Kernels {
     private Kernels() {}
 
-    // libnd4j integer-argument conventions shared by conv and pool ops.
-    private static final int PADDING_EXPLICIT = 0; // paddingMode 0: explicit padding (1 would be SAME)
-    private static final int LAYOUT_NCHW = 0;      // isNHWC flag: 0 means NCHW
-    private static final int WEIGHTS_OIHW = 1;     // conv2d wFormat 1: [oC, iC, kH, kW]; deconv2d wFormat 1: [iC, oC, kH, kW]
-
     // ---------------------------------------------------------------------------------------------- convolution
 
     /** {@code out = conv2d(input, weight) + bias}; bias may be null. Shapes [N,C,H,W] * [O,C,kH,kW] -> [N,O,oH,oW]. */
@@ -61,8 +56,8 @@ public final class Kernels {
      * libnd4j's should; BF16 never returns null (it runs on oneDNN or throws).
      */
     private static INDArray oneDnnForward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, Precision precision) {
-        checkConv("conv2d", input, weight, bias);
-        long[] outShape = convOutShape(input, weight, spec);
+        Libnd4jConvolution.check("conv2d", input, weight, bias);
+        long[] outShape = Libnd4jConvolution.outShape(input, weight, spec);
         if (precision == Precision.BF16) {
             return bf16Result(OneDnnConvolution.forward(checkBf16("conv2d", input, weight, bias), weight, bias, spec, relu, outShape, true),
                     "conv2d", input, weight);
@@ -120,16 +115,7 @@ public final class Kernels {
      * with oneDNN turned off; public for benchmarks and A/B checks.
      */
     public static INDArray conv2dLibnd4j(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec) {
-        weight = dilateKernel(weight, spec);
-        spec = undilated(spec);
-        long[] outShape = convOutShape(input, weight, spec);
-        INDArray out = MemoryScope.allocate(input.dataType(), outShape);
-        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
-                .addInputs(bias == null ? new INDArray[] {input, weight} : new INDArray[] {input, weight, bias})
-                .addOutputs(out)
-                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW));
-        Nd4j.exec(op.build());
-        return out;
+        return Libnd4jConvolution.conv2d(input, weight, bias, spec);
     }
 
     /**
@@ -167,22 +153,7 @@ public final class Kernels {
 
     /** {@link #conv2dInputGradient} through libnd4j's deconv2d (or conv2d_bp) op; public as {@link #conv2dLibnd4j}. */
     public static INDArray conv2dInputGradientLibnd4j(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec) {
-        weight = dilateKernel(weight, spec);
-        spec = undilated(spec);
-        long kH = weight.size(2), kW = weight.size(3);
-        long reachH = (long) spec.strideH() * (gradOut.size(2) - 1) + (long) spec.dilationH() * (kH - 1) + 1 - 2L * spec.padH();
-        long reachW = (long) spec.strideW() * (gradOut.size(3) - 1) + (long) spec.dilationW() * (kW - 1) + 1 - 2L * spec.padW();
-        if (reachH != inputShape[2] || reachW != inputShape[3]) {
-            INDArray input = Nd4j.zeros(gradOut.dataType(), inputShape);
-            return conv2dBackward(input, weight, gradOut, spec)[0];
-        }
-        INDArray out = MemoryScope.allocate(gradOut.dataType(), inputShape);
-        Nd4j.exec(DynamicCustomOp.builder("deconv2d")
-                .addInputs(gradOut, weight)
-                .addOutputs(out)
-                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW))
-                .build());
-        return out;
+        return Libnd4jConvolution.inputGradient(gradOut, weight, inputShape, spec);
     }
 
     /** Gradient of {@link #conv2d} with respect to its weights, given its input and the gradient of its output. */
@@ -198,94 +169,13 @@ public final class Kernels {
 
     /** {@link #conv2dWeightGradient} through libnd4j's {@code conv2d_bp}; public as {@link #conv2dLibnd4j}. */
     public static INDArray conv2dWeightGradientLibnd4j(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
-        INDArray gradW = conv2dBackward(input, dilateKernel(weight, spec), gradOut, undilated(spec))[1];
-        if (spec.dilationH() == 1 && spec.dilationW() == 1) return gradW;
-        // The expanded kernel's gradient at the original taps is the gradient of the original weights.
-        return gradW.get(NDArrayIndex.all(), NDArrayIndex.all(), taps(weight.size(2), spec.dilationH()),
-                taps(weight.size(3), spec.dilationW())).dup('c');
+        return Libnd4jConvolution.weightGradient(input, weight, gradOut, spec);
     }
 
     /** Gradient of {@link #conv2d} with respect to its bias: the output gradient summed over batch and space. */
     public static INDArray conv2dBiasGradient(INDArray gradOut) {
         Shapes.requireRank("conv2d bias gradient", "gradOut", gradOut, 4);
         return gradOut.sum(0, 2, 3);
-    }
-
-    /*
-     * Dilation. libnd4j 1.0.0-M2.1's oneDNN helpers for conv2d, conv2d_bp and deconv2d give oneDNN a right padding of
-     * (oH - 1)·sH − iH + kH − pH, i.e. computed with the undilated kernel size, so oneDNN rejects every dilated
-     * convolution ("could not create a descriptor for a dilated convolution ..."). A dilated convolution is exactly an
-     * undilated one whose kernel has d − 1 zeros between its taps, so the kernels below expand dilated weights and
-     * libnd4j only ever sees dilation 1. VGG has no dilation and pays nothing.
-     */
-
-    /** The weights with {@code dilation − 1} zeros between taps: [O, C, (kH−1)·dH+1, (kW−1)·dW+1]; the same array if undilated. */
-    private static INDArray dilateKernel(INDArray weight, Conv2dSpec spec) {
-        int dH = spec.dilationH(), dW = spec.dilationW();
-        if (dH == 1 && dW == 1) return weight;
-        long kH = weight.size(2), kW = weight.size(3);
-        INDArray expanded = Nd4j.zeros(weight.dataType(), weight.size(0), weight.size(1), (kH - 1) * dH + 1, (kW - 1) * dW + 1);
-        expanded.get(NDArrayIndex.all(), NDArrayIndex.all(), taps(kH, dH), taps(kW, dW)).assign(weight);
-        return expanded;
-    }
-
-    /** Positions 0, d, 2d, … of the k taps inside an expanded kernel. */
-    private static INDArrayIndex taps(long k, int d) {
-        return NDArrayIndex.interval(0, d, (k - 1) * d + 1);
-    }
-
-    private static Conv2dSpec undilated(Conv2dSpec spec) {
-        return new Conv2dSpec(spec.strideH(), spec.strideW(), spec.padH(), spec.padW(), 1, 1);
-    }
-
-    /** libnd4j's combined backward: {input gradient, weight gradient}. Callers pass undilated specs (see above). */
-    private static INDArray[] conv2dBackward(INDArray input, INDArray weight, INDArray gradOut, Conv2dSpec spec) {
-        checkConv("conv2d backward", input, weight, null);
-        long[] outShape = convOutShape(input, weight, spec);
-        if (!java.util.Arrays.equals(outShape, gradOut.shape())) {
-            throw new IllegalArgumentException("conv2d backward: gradOut must have shape " + Shapes.format(outShape)
-                    + ", but has " + Shapes.format(gradOut.shape()));
-        }
-        INDArray gradIn = MemoryScope.allocate(input.dataType(), input.shape());
-        INDArray gradW = MemoryScope.allocate(weight.dataType(), weight.shape());
-        Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
-                .addInputs(input, weight, gradOut)
-                .addOutputs(gradIn, gradW)
-                .addIntegerArguments(convArgs(weight, spec, WEIGHTS_OIHW))
-                .build());
-        return new INDArray[] {gradIn, gradW};
-    }
-
-    private static int[] convArgs(INDArray weight, Conv2dSpec spec, int weightsFormat) {
-        return new int[] {(int) weight.size(2), (int) weight.size(3), spec.strideH(), spec.strideW(), spec.padH(), spec.padW(),
-                spec.dilationH(), spec.dilationW(), PADDING_EXPLICIT, LAYOUT_NCHW, weightsFormat};
-    }
-
-    private static long[] convOutShape(INDArray input, INDArray weight, Conv2dSpec spec) {
-        long oH = spec.outH(input.size(2), weight.size(2));
-        long oW = spec.outW(input.size(3), weight.size(3));
-        if (oH < 1 || oW < 1) {
-            throw new IllegalArgumentException("conv2d: input " + Shapes.format(input.shape()) + " is too small for kernel "
-                    + weight.size(2) + "x" + weight.size(3) + " with " + spec);
-        }
-        return new long[] {input.size(0), weight.size(0), oH, oW};
-    }
-
-    private static void checkConv(String op, INDArray input, INDArray weight, INDArray bias) {
-        Shapes.requireRank(op, "input (NCHW)", input, 4);
-        Shapes.requireRank(op, "weight (OIHW)", weight, 4);
-        Shapes.requireSameDType(op, "input", input, "weight", weight);
-        if (input.size(1) != weight.size(1)) {
-            throw new IllegalArgumentException(op + ": input has " + input.size(1) + " channels " + Shapes.format(input.shape())
-                    + " but weight expects " + weight.size(1) + " " + Shapes.format(weight.shape()));
-        }
-        if (bias != null) {
-            Shapes.requireSameDType(op, "input", input, "bias", bias);
-            if (bias.length() != weight.size(0) || bias.rank() != 1) {
-                throw new IllegalArgumentException(op + ": bias must have shape [" + weight.size(0) + "], but has "
-                        + Shapes.format(bias.shape()));
-            }
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- activation
@@ -337,77 +227,22 @@ public final class Kernels {
 
     /** Max pooling over NCHW input. */
     public static INDArray maxPool2d(INDArray input, Pool2dSpec spec) {
-        return pool("maxpool2d", input, spec);
+        return Pooling2d.pool("maxpool2d", input, spec);
     }
 
     /** Gradient of {@link #maxPool2d}: routes each output gradient to the position of its window's maximum. */
     public static INDArray maxPool2dBackward(INDArray input, INDArray gradOut, Pool2dSpec spec) {
-        return poolBackward("maxpool2d_bp", input, gradOut, spec);
+        return Pooling2d.backward("maxpool2d_bp", input, gradOut, spec);
     }
 
     /** Average pooling over NCHW input. */
     public static INDArray avgPool2d(INDArray input, Pool2dSpec spec) {
-        return pool("avgpool2d", input, spec);
+        return Pooling2d.pool("avgpool2d", input, spec);
     }
 
     /** Gradient of {@link #avgPool2d}: spreads each output gradient evenly over its window. */
     public static INDArray avgPool2dBackward(INDArray input, INDArray gradOut, Pool2dSpec spec) {
-        return poolBackward("avgpool2d_bp", input, gradOut, spec);
-    }
-
-    /*
-     * VGG's 2x2/2 max pooling runs as a host loop on the CPU backend: libnd4j's oneDNN path uses oneDNN's reference
-     * NCHW pooling and its backward recomputes the forward, ~10x slower (benchmarks/RESULTS.md). The host loop
-     * propagates NaN as PyTorch does; libnd4j's skips it.
-     */
-    private static boolean hostMaxPool(String op, Pool2dSpec spec, INDArray... arrays) {
-        return op.startsWith("maxpool2d") && spec.kernelH() == 2 && spec.kernelW() == 2 && spec.strideH() == 2
-                && spec.strideW() == 2 && spec.padH() == 0 && spec.padW() == 0 && HostKernels.supports(arrays);
-    }
-
-    private static INDArray pool(String op, INDArray input, Pool2dSpec spec) {
-        long[] outShape = poolOutShape(op, input, spec);
-        INDArray out = MemoryScope.allocate(input.dataType(), outShape);
-        if (hostMaxPool(op, spec, input, out)) {
-            HostKernels.maxPool2x2(input, out);
-            return out;
-        }
-        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input).addOutputs(out).addIntegerArguments(poolArgs(spec)).build());
-        return out;
-    }
-
-    private static INDArray poolBackward(String op, INDArray input, INDArray gradOut, Pool2dSpec spec) {
-        long[] outShape = poolOutShape(op, input, spec);
-        Shapes.requireSameDType(op, "input", input, "gradOut", gradOut);
-        if (!java.util.Arrays.equals(outShape, gradOut.shape())) {
-            throw new IllegalArgumentException(op + ": gradOut must have shape " + Shapes.format(outShape) + ", but has "
-                    + Shapes.format(gradOut.shape()));
-        }
-        INDArray gradIn = MemoryScope.allocate(input.dataType(), input.shape());
-        if (hostMaxPool(op, spec, input, gradOut, gradIn)) {
-            HostKernels.maxPool2x2Backward(input, gradOut, gradIn);
-            return gradIn;
-        }
-        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(input, gradOut).addOutputs(gradIn)
-                .addIntegerArguments(poolArgs(spec)).build());
-        return gradIn;
-    }
-
-    private static int[] poolArgs(Pool2dSpec spec) {
-        // extraParam0 for avg pooling: 0 divides by the valid (unpadded) count, 1 by the full kernel area.
-        int divisorMode = spec.countIncludePad() ? 1 : 0;
-        return new int[] {spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(), spec.padH(), spec.padW(),
-                1, 1, PADDING_EXPLICIT, divisorMode, LAYOUT_NCHW};
-    }
-
-    private static long[] poolOutShape(String op, INDArray input, Pool2dSpec spec) {
-        Shapes.requireRank(op, "input (NCHW)", input, 4);
-        DType.of(op, "input", input);
-        long oH = spec.outH(input.size(2)), oW = spec.outW(input.size(3));
-        if (oH < 1 || oW < 1) {
-            throw new IllegalArgumentException(op + ": input " + Shapes.format(input.shape()) + " is too small for " + spec);
-        }
-        return new long[] {input.size(0), input.size(1), oH, oW};
+        return Pooling2d.backward("avgpool2d_bp", input, gradOut, spec);
     }
 
     // ---------------------------------------------------------------------------------------- matrix products
