@@ -19,8 +19,6 @@ final class Conv2dRelu extends Function {
     private final Precision forwardPrecision, gradientPrecision;
 
     Conv2dRelu(Conv2dSpec spec, Precision forwardPrecision, Precision gradientPrecision) {
-        forwardPrecision.requireAvailable();
-        gradientPrecision.requireAvailable();
         this.spec = spec;
         this.forwardPrecision = forwardPrecision;
         this.gradientPrecision = gradientPrecision;

@@ -18,8 +18,6 @@ final class Gram extends Function {
     private final Precision forwardPrecision, gradientPrecision;
 
     Gram(Precision forwardPrecision, Precision gradientPrecision) {
-        forwardPrecision.requireAvailable();
-        gradientPrecision.requireAvailable();
         this.forwardPrecision = forwardPrecision;
         this.gradientPrecision = gradientPrecision;
     }
