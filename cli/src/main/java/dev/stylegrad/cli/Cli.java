@@ -24,7 +24,7 @@ final class Cli {
         return f;
     }
 
-    /** Maps exceptions escaping a command to DESIGN.md's exit codes, printing one sentence (no stack trace). */
+    /** Maps exceptions escaping a command to the exit codes of docs/design.md, printing one sentence (no stack trace). */
     static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
         // A write that failed inside a step listener (e.g. the disk filled up) is reported like any other I/O error.

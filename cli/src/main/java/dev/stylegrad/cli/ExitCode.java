@@ -1,6 +1,6 @@
 package dev.stylegrad.cli;
 
-/** The process exit codes of DESIGN.md section 3. */
+/** The process exit codes of docs/design.md, "Command line and exit codes". */
 public final class ExitCode {
     private ExitCode() {}
 

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The style-transfer loss of DESIGN.md section 2 at an image x (normalized NCHW):
+ * The style-transfer loss of docs/design.md, "The math" at an image x (normalized NCHW):
  * {@code L = α·Σ_c w_c·mean((F_c(x) − F_c(content))²) + β·Σ_l w_l·mean((G_l(x) − G_l(style))²)/(d_l·h_l·w_l) + γ·TV(x)}.
  * Content features and style Gram matrices are computed once, without a tape, when the objective is made; each
  * evaluation runs in one {@link MemoryScope}, so steps reuse one block of memory.

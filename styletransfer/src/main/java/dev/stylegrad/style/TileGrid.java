@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a picture of {@code width × height} pixels is cut into tiles for exact tiled evaluation (DESIGN.md section 6).
+ * How a picture of {@code width × height} pixels is cut into tiles for exact tiled evaluation (docs/design.md, "Exact tiles").
  * Each tile owns a disjoint region whose corners are multiples of {@code align} (the deepest layer's stride, so
  * every layer's grid divides evenly) and is computed on a window around it that reaches at least {@code halo} pixels
  * beyond the owned region, or to the picture's border. All windows have one size, so every tile's arrays have the

@@ -20,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The loss of {@link StyleObjective}, evaluated tile by tile so that memory holds one tile's activations instead of
- * the whole picture's, with the same losses and gradient to float rounding (DESIGN.md section 6):
+ * the whole picture's, with the same losses and gradient to float rounding (docs/design.md, "Exact tiles"):
  * <ol>
  *   <li>Pass 1, no tape: each tile's window runs through VGG19 and its owned positions add their Gram contributions
  *       and content differences. The Gram matrices, hence the losses and dL/dG of every style layer, are now exact.

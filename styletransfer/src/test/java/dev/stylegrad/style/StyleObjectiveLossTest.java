@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link StyleObjective} on the mini VGG19 against DESIGN.md section 2 computed in plain float64 from the network's
+ * {@link StyleObjective} on the mini VGG19 against docs/design.md, "The math" computed in plain float64 from the network's
  * features: several content and style layers with their weights, a blend of two style images of other sizes, total
  * variation, the gradient it writes (checked along random directions), and what it leaves alone when the loss is
  * not finite. Also {@link TotalVariation}'s limits and {@link LayerWeights}' parsing.
