@@ -12,6 +12,7 @@ import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.io.SafetensorsWriter;
 import dev.stylegrad.io.TensorInfo;
 import dev.stylegrad.io.WeightsFiles;
+import dev.stylegrad.io.NonFiniteWeightsException;
 import dev.stylegrad.io.WeightsFormatException;
 import dev.stylegrad.io.WeightsReader;
 import java.io.IOException;
@@ -45,6 +46,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class TransformerNet {
     /** The reference's widths (a, b, c). */
     public static final int[] REFERENCE_WIDTHS = {32, 64, 128};
+    /**
+     * The smallest side a picture may have: the first layer pads 4 px by reflection, which needs at least 5 (as in
+     * PyTorch); the strided layers after it leave at least 2, which their own padding needs.
+     */
+    public static final int MINIMUM_SIDE = 5;
 
     private static final int RESIDUAL_BLOCKS = 5;
     private final Map<String, Tensor> parameters; // name -> trainable tensor, in the reference's state-dict order
@@ -138,6 +144,7 @@ public final class TransformerNet {
                             + String.join(", ", infos.keySet().stream().limit(4).toList()) + ")");
                 }
                 widths[i] = Math.toIntExact(w.shape()[0]);
+                if (widths[i] < 1) throw new WeightsFormatException(file, w.name() + " has shape " + Shapes.format(w.shape()) + ": a layer without channels");
             }
             Map<String, long[]> layout = layout(widths[0], widths[1], widths[2]);
             TreeSet<String> unknown = new TreeSet<>(infos.keySet());
@@ -155,7 +162,8 @@ public final class TransformerNet {
                     throw new WeightsFormatException(file, e.getKey() + " has shape " + Shapes.format(info.shape()) + ", expected "
                             + Shapes.format(e.getValue()) + " for widths " + widths[0] + ", " + widths[1] + ", " + widths[2]);
                 }
-                params.put(e.getKey(), Tensor.parameter(MemoryScope.outside(() -> readOrThrow(reader, e.getKey()))));
+                INDArray values = MemoryScope.outside(() -> readOrThrow(reader, e.getKey()));
+                params.put(e.getKey(), Tensor.parameter(NonFiniteWeightsException.requireFinite(file, e.getKey(), values)));
             }
             return new TransformerNet(params, widths);
         }

@@ -8,6 +8,7 @@ import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.Pool2dSpec;
 import dev.stylegrad.tensor.Precision;
 import dev.stylegrad.tensor.Shapes;
+import dev.stylegrad.io.NonFiniteWeightsException;
 import dev.stylegrad.io.TensorInfo;
 import dev.stylegrad.io.WeightsFiles;
 import dev.stylegrad.io.WeightsFormatException;
@@ -240,8 +241,8 @@ public final class Vgg {
                 }
                 requireFloat(file, wi);
                 requireFloat(file, bi);
-                w[layer.conv()] = Tensor.constant(reader.read(wKey));
-                b[layer.conv()] = Tensor.constant(reader.read(bKey));
+                w[layer.conv()] = Tensor.constant(NonFiniteWeightsException.requireFinite(file, wKey, reader.read(wKey)));
+                b[layer.conv()] = Tensor.constant(NonFiniteWeightsException.requireFinite(file, bKey, reader.read(bKey)));
                 inChannels = ws[0];
             }
             return new Vgg(architecture, prefix, w, b, pooling, file, Precision.FP32);

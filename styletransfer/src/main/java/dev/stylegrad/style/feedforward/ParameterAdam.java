@@ -1,6 +1,7 @@
 package dev.stylegrad.style.feedforward;
 
 import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.tensor.Finite;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import java.util.LinkedHashMap;
@@ -38,25 +39,43 @@ public final class ParameterAdam {
         this.eps = eps;
     }
 
-    /** One update from the parameters' accumulated gradients; then clears them for the next step. */
-    public void step() {
-        t++;
-        for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            INDArray g = e.getValue().grad();
-            if (g == null) continue;
-            long count = counts.merge(e.getKey(), 1L, Long::sum);
-            double biasCorrection1 = 1 - Math.pow(beta1, count);
-            double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, count));
-            INDArray p = e.getValue().value();
-            INDArray mi = m.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
-            INDArray vi = v.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
-            try (MemoryScope scope = MemoryScope.open("parameter-adam")) {
-                mi.muli(beta1).addi(g.mul(1 - beta1));
-                vi.muli(beta2).addi(g.mul(g).muli(1 - beta2));
-                INDArray denom = Transforms.sqrt(vi, true).divi(biasCorrection2Sqrt).addi(eps);
-                p.subi(mi.div(denom).muli(lr / biasCorrection1));
+    /**
+     * One update from the parameters' accumulated gradients, then clears them for the next step. An update that would
+     * make any parameter or moment NaN or infinite is not made: nothing changes (not even the step count) and this
+     * returns false, so a diverging training keeps its last finite network.
+     */
+    public boolean step() {
+        Map<String, INDArray[]> updates = new LinkedHashMap<>();
+        try (MemoryScope scope = MemoryScope.open("parameter-adam")) {
+            boolean finite = true;
+            for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+                INDArray g = e.getValue().grad();
+                if (g == null) continue;
+                long count = counts.getOrDefault(e.getKey(), 0L) + 1;
+                double biasCorrection1 = 1 - Math.pow(beta1, count);
+                double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, count));
+                INDArray p = e.getValue().value();
+                INDArray mi = m.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
+                INDArray vi = v.computeIfAbsent(e.getKey(), k -> MemoryScope.outside(() -> Nd4j.zeros(p.dataType(), p.shape())));
+                // The same operations as in place, into new arrays: committed only if every result is finite.
+                INDArray newM = mi.mul(beta1).addi(g.mul(1 - beta1));
+                INDArray newV = vi.mul(beta2).addi(g.mul(g).muli(1 - beta2));
+                INDArray denom = Transforms.sqrt(newV, true).divi(biasCorrection2Sqrt).addi(eps);
+                INDArray newP = p.sub(newM.div(denom).muli(lr / biasCorrection1));
+                finite &= Finite.all(newM) && Finite.all(newV) && Finite.all(newP);
+                updates.put(e.getKey(), new INDArray[] {newM, newV, newP});
             }
-            e.getValue().zeroGrad();
+            if (finite) {
+                t++;
+                updates.forEach((name, u) -> {
+                    m.get(name).assign(u[0]);
+                    v.get(name).assign(u[1]);
+                    parameters.get(name).value().assign(u[2]);
+                    counts.merge(name, 1L, Long::sum);
+                });
+            }
+            parameters.values().forEach(Tensor::zeroGrad);
+            return finite;
         }
     }
 

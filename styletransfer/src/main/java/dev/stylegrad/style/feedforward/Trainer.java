@@ -43,6 +43,7 @@ public final class Trainer {
     private final Map<String, INDArray> styleGrams = new LinkedHashMap<>(); // [1, C, C] per style layer
     private final ParameterAdam adam;
     private final INDArray scale, shift; // [1, 3, 1, 1]: x·scale + shift = (x/255 − mean)/std
+    private boolean updated;
 
     public Trainer(TransformerNet net, Vgg lossNet, INDArray style, List<String> styleLayers, String contentLayer,
             double contentWeight, double styleWeight, double lr) {
@@ -68,8 +69,16 @@ public final class Trainer {
     }
 
     /**
+     * Whether the last {@link #step} updated the network: false when its loss was not finite or its update would have
+     * made a parameter or one of Adam's moments NaN or infinite (a diverging run); the network is then as before it.
+     */
+    public boolean lastStepUpdated() {
+        return updated;
+    }
+
+    /**
      * One training step on {@code batch} [B, 3, H, W] (pixels 0..255): the losses before the update, then the update;
-     * when the total loss is not finite, no update (check the returned losses).
+     * no update when the total loss is not finite or the update would not be ({@link #lastStepUpdated}).
      */
     public Losses step(INDArray batch) {
         Shapes.requireRank("trainer", "batch [B, 3, H, W]", batch, 4);
@@ -93,9 +102,10 @@ public final class Trainer {
         style = Ops.mul(style, styleWeight);
         Tensor total = Ops.add(content, style);
         Losses losses = new Losses(content.value().getDouble(0), style.value().getDouble(0), total.value().getDouble(0));
+        updated = false;
         if (!Double.isFinite(losses.total())) return losses; // no update from a non-finite loss: the network stays as it was
         total.backward();
-        adam.step();
+        updated = adam.step();
         return losses;
     }
 
