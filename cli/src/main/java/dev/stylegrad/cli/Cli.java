@@ -20,6 +20,8 @@ final class Cli {
     /** The weights file to use, or a {@link BadInputException} telling the user how to get one. */
     static Path weightsFile(Path explicit) throws BadInputException {
         Path f = WeightsLocation.resolve(explicit);
+        if (Files.isDirectory(f)) throw new BadInputException(f + ": is a directory, not a weights file");
+        if (Files.exists(f) && !Files.isRegularFile(f)) throw new BadInputException(f + ": is not a regular file (a FIFO, socket or device); give the weights file itself");
         if (!Files.isRegularFile(f)) throw new BadInputException(WeightsLocation.howToGet(f));
         return f;
     }

@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Writes float32 safetensors files in the reference layout: 8-byte little-endian header length, the JSON header
- * (tensors in insertion order, {@code "__metadata__"} first when given) padded with spaces to a multiple of 8 bytes,
+ * (tensors in insertion order, {@code "__metadata__"} first when given, its keys sorted) padded with spaces to a multiple of 8 bytes,
  * then each tensor's C-order little-endian float32 data back to back in the same order. The file appears atomically:
  * it is written to a temporary file in the same folder, forced to disk, then renamed over the target, so a crash or
  * error never leaves a partial file under the final name.
@@ -38,7 +38,7 @@ public final class SafetensorsWriter {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject(SafetensorsReader.METADATA_KEY);
-            metadata.forEach(m::put);
+            new java.util.TreeMap<>(metadata).forEach(m::put); // sorted: the same bytes whatever map the caller passes
         }
         long offset = 0;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -18,6 +19,7 @@ public final class WeightsFiles {
      * {@link java.nio.file.NoSuchFileException}.
      */
     public static WeightsReader open(Path file) throws IOException {
+        requireRegularFile(file);
         byte[] head = new byte[512];
         int n;
         long size;
@@ -44,6 +46,19 @@ public final class WeightsFiles {
         throw new WeightsFormatException(file, "unknown format: expected a PyTorch checkpoint (zip, starting 'PK\\3\\4'; or "
                 + "legacy, starting 0x80 0x02 0x8a 0x0a) or a safetensors file (8-byte header length, then '{'), but the "
                 + "first bytes are " + describe(head, Math.min(n, 16)));
+    }
+
+    /**
+     * Refuses what is not a readable regular file before anything opens it: opening a FIFO blocks until someone writes
+     * to it, and a device such as /dev/zero never ends.
+     */
+    public static void requireRegularFile(Path file) throws WeightsFormatException, java.nio.file.NoSuchFileException {
+        if (Files.isDirectory(file)) throw new WeightsFormatException(file, "is a directory, not a weights file");
+        if (!Files.exists(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such file");
+        if (!Files.isRegularFile(file)) {
+            throw new WeightsFormatException(file, "is not a regular file (a FIFO, socket or device); give the weights file itself");
+        }
+        if (!Files.isReadable(file)) throw new WeightsFormatException(file, "cannot be read (permission denied)");
     }
 
     /** Hex and printable ASCII of the first bytes, like {@code 7f 45 4c 46 02 01 ("\x7fELF..")}. */

@@ -45,8 +45,26 @@ public final class ImageFiles {
             java.util.regex.Pattern.CASE_INSENSITIVE);
 
     public static RgbImage read(Path file, long maxPixels) throws IOException {
+        return open(file, maxPixels, (reader, w, h) -> decode(file, reader));
+    }
+
+    /**
+     * The width and height an image declares in its header, checked as {@link #read} checks them, without decoding
+     * its pixels: to plan work on pictures before any of it starts.
+     */
+    public static int[] dimensions(Path file, long maxPixels) throws IOException {
+        return open(file, maxPixels, (reader, w, h) -> new int[] {w, h});
+    }
+
+    private interface HeaderRead<T> {
+        T apply(ImageReader reader, int width, int height) throws IOException;
+    }
+
+    private static <T> T open(Path file, long maxPixels, HeaderRead<T> then) throws IOException {
         if (!Files.exists(file)) throw new ImageInputException(file, "no such file");
-        if (!Files.isRegularFile(file)) throw new ImageInputException(file, "not a regular file");
+        if (Files.isDirectory(file)) throw new ImageInputException(file, "is a directory, not a picture");
+        if (!Files.isRegularFile(file)) throw new ImageInputException(file, "not a regular file (a FIFO, socket or device)");
+        if (!Files.isReadable(file)) throw new ImageInputException(file, "cannot be read (permission denied)");
         if (Files.size(file) == 0) throw new ImageInputException(file, "the file is empty (0 bytes)");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) throw new ImageInputException(file, "cannot open the file for reading");
@@ -63,25 +81,7 @@ public final class ImageFiles {
                     throw new ImageInputException(file, "the image declares " + w + "x" + h + " = " + w * h + " pixels, more than the limit of "
                             + maxPixels + " (raise it with --max-pixels if this is intended)");
                 }
-                boolean cmyk = isCmyk(reader);
-                // Decoders report damage they can paper over (a JPEG cut short decodes with a grey bottom) as
-                // warnings, not exceptions; a damaged picture would silently become a wrong result, so refuse it.
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> {
-                    if (DAMAGE.matcher(warning).find()) warnings.add(warning);
-                });
-                BufferedImage img = reader.read(0);
-                if (!warnings.isEmpty()) {
-                    throw new ImageInputException(file, "the image is damaged (the decoder says: " + String.join("; ", warnings)
-                            + "); is it truncated or corrupt?");
-                }
-                RgbImage rgb = toRgb(img);
-                if (cmyk && !rgb.conversions().contains(CMYK)) {
-                    List<String> conversions = new ArrayList<>(rgb.conversions());
-                    conversions.add(CMYK);
-                    rgb = new RgbImage(rgb.width(), rgb.height(), rgb.pixels(), conversions);
-                }
-                return rgb;
+                return then.apply(reader, (int) w, (int) h);
             } finally {
                 reader.dispose();
             }
@@ -91,6 +91,28 @@ public final class ImageFiles {
             throw new ImageInputException(file, "cannot decode the image (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
                     + "); is it truncated or corrupt?", e);
         }
+    }
+
+    private static RgbImage decode(Path file, ImageReader reader) throws IOException {
+        boolean cmyk = isCmyk(reader);
+        // Decoders report damage they can paper over (a JPEG cut short decodes with a grey bottom) as
+        // warnings, not exceptions; a damaged picture would silently become a wrong result, so refuse it.
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> {
+            if (DAMAGE.matcher(warning).find()) warnings.add(warning);
+        });
+        BufferedImage img = reader.read(0);
+        if (!warnings.isEmpty()) {
+            throw new ImageInputException(file, "the image is damaged (the decoder says: " + String.join("; ", warnings)
+                    + "); is it truncated or corrupt?");
+        }
+        RgbImage rgb = toRgb(img);
+        if (cmyk && !rgb.conversions().contains(CMYK)) {
+            List<String> conversions = new ArrayList<>(rgb.conversions());
+            conversions.add(CMYK);
+            rgb = new RgbImage(rgb.width(), rgb.height(), rgb.pixels(), conversions);
+        }
+        return rgb;
     }
 
     private static String extensionHint(Path file) {
