@@ -41,7 +41,7 @@ final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--pooling", paramLabel = "max|avg", defaultValue = "max", description = "Pooling between blocks. Default: ${DEFAULT-VALUE}.")
     String pooling;
 
-    @Option(names = "--max-pixels", paramLabel = "N", description = "Refuse images declaring more pixels than this (default 67108864).")
+    @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, description = "Refuse images declaring more pixels than this (default 67108864).")
     Long maxPixels;
 
     @Override

@@ -186,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse images declaring more pixels. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse images declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
 
     @picocli.CommandLine.Spec

@@ -109,7 +109,11 @@ public final class FeedForwardTraining {
             }
             net = resumed.network();
             log.addAll(resumed.log());
-            images.seek(resumed.position());
+            try {
+                images.seek(resumed.position());
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(s.resume + ": the checkpoint's picture position does not fit the pictures found (" + e.getMessage() + ")");
+            }
         } else {
             net = s.initial != null ? s.initial : TransformerNet.create(TransformerNet.REFERENCE_WIDTHS[0], TransformerNet.REFERENCE_WIDTHS[1],
                     TransformerNet.REFERENCE_WIDTHS[2], s.settings.seed());
@@ -135,8 +139,8 @@ public final class FeedForwardTraining {
                 INDArray batch = images.next(t.batchSize());
                 l = trainer.step(batch);
             }
-            if (!(Double.isFinite(l.total()) && Double.isFinite(l.content()) && Double.isFinite(l.style()))) {
-                reason = StopReason.DIVERGED; // the trainer left the network as it was before this batch
+            if (!(Double.isFinite(l.total()) && Double.isFinite(l.content()) && Double.isFinite(l.style())) || !trainer.lastStepUpdated()) {
+                reason = StopReason.DIVERGED; // the trainer left the network (and Adam) as they were before this batch
                 break;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -335,6 +339,7 @@ public final class FeedForwardTraining {
             if (images == null) throw new IllegalStateException("training: no training pictures (images(folder))");
             TrainSettings s = settings.build();
             if (checkpointEvery < 0) throw new SettingsException("training: checkpoint every must be 0 or more, got " + checkpointEvery);
+            s.checkFits(style.width(), style.height());
             for (String layer : s.lossLayers()) {
                 if (!lossNet.availableLayers().contains(layer)) {
                     throw new IllegalArgumentException("training: the loss network has no layer " + layer + " (it was loaded to "

@@ -108,6 +108,17 @@ public final class TrainSettings {
         return b.seed;
     }
 
+    /**
+     * Refuses these settings when a training step, or the style targets of a style picture of {@code styleWidth ×
+     * styleHeight} pixels (resized to {@link #styleSize} when set), cannot fit in the memory available.
+     *
+     * @throws SettingsException saying what is needed, what is available and which size would fit
+     */
+    public void checkFits(int styleWidth, int styleHeight) {
+        int sw = b.styleSize != null ? b.styleSize : styleWidth, sh = b.styleSize != null ? b.styleSize : styleHeight;
+        FeedForwardMemory.checkTraining(b.batchSize, b.imageSize, sw, sh, b.wording == Schedule.Wording.COMMAND_LINE);
+    }
+
     public boolean shuffle() {
         return b.shuffle;
     }

@@ -37,7 +37,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class TrainingCheckpoints {
     static final String FORMAT = "stylegrad-training-checkpoint";
-    static final int VERSION = 1;
+    /** 2: the manifest records the sha256 of its own content ({@value #MANIFEST_SHA256}); 1 did not. */
+    static final int VERSION = 2;
+    static final String MANIFEST_SHA256 = "manifestSha256";
     static final String MODEL = "model.safetensors", ADAM = "adam.safetensors", MANIFEST = "training.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,6 +77,7 @@ final class TrainingCheckpoints {
             for (FeedForwardTraining.LoggedStep s : log) {
                 losses.addArray().add(s.losses().content()).add(s.losses().style()).add(s.losses().total()).add(s.seconds());
             }
+            m.put(MANIFEST_SHA256, contentHash(m));
             byte[] manifest = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
             AtomicFiles.write(target.resolve(MANIFEST), out -> out.write(manifest));
         });
@@ -88,12 +91,30 @@ final class TrainingCheckpoints {
             throw CheckpointDirectory.damaged(manifestFile, "is not a stylegrad training checkpoint manifest"
                     + (m != null && m.has("optimizer") ? " (it is a `stylegrad run` checkpoint)" : ""));
         }
-        if (m.path("version").asInt(-1) != VERSION) {
+        int version = m.path("version").asInt(-1);
+        if (version != VERSION && version != 1) {
             throw new CheckpointException(manifestFile + ": training checkpoint format version " + m.path("version") + ", but this stylegrad reads version "
                     + VERSION + "; resume it with the stylegrad that wrote it, or start a new run");
         }
+        if (version >= 2) {
+            ObjectNode content = ((ObjectNode) m).deepCopy();
+            String recorded = content.path(MANIFEST_SHA256).asText("");
+            content.remove(MANIFEST_SHA256);
+            String found = contentHash(content);
+            if (!found.equals(recorded)) {
+                throw CheckpointDirectory.damaged(manifestFile, "its content's sha256 is " + found + ", but it records " + recorded
+                        + " (the file was edited or damaged)");
+            }
+        }
         for (String key : List.of("completedSteps", "epoch", "index", "adamSteps")) {
             if (!m.path(key).isIntegralNumber() || m.path(key).longValue() < 0) throw CheckpointDirectory.damaged(manifestFile, key + " is missing or not a count");
+        }
+        if (m.path("index").longValue() > Integer.MAX_VALUE || m.path("completedSteps").longValue() > Integer.MAX_VALUE) {
+            throw CheckpointDirectory.damaged(manifestFile, "index " + m.path("index") + " or completedSteps " + m.path("completedSteps") + " is out of range");
+        }
+        if (m.path("adamSteps").longValue() != m.path("completedSteps").longValue()) {
+            throw CheckpointDirectory.damaged(manifestFile, "records " + m.path("adamSteps") + " Adam steps for " + m.path("completedSteps")
+                    + " completed steps (one each)");
         }
         for (String file : List.of(MODEL, ADAM)) {
             String expected = m.path("sha256").path(file).asText(null);
@@ -112,7 +133,18 @@ final class TrainingCheckpoints {
         try {
             TransformerNet net = TransformerNet.load(ckpt.resolve(MODEL));
             Map<String, Long> counts = new LinkedHashMap<>();
-            m.path("adamCounts").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().longValue()));
+            long adamSteps = m.path("adamSteps").longValue();
+            for (var it = m.path("adamCounts").fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!e.getValue().isIntegralNumber() || e.getValue().longValue() != adamSteps) {
+                    throw CheckpointDirectory.damaged(manifestFile, "adamCounts." + e.getKey() + " is " + e.getValue() + ", expected " + adamSteps
+                            + " (every parameter is updated at every step)");
+                }
+                counts.put(e.getKey(), e.getValue().longValue());
+            }
+            if (adamSteps > 0 && !counts.keySet().equals(net.parameters().keySet())) {
+                throw CheckpointDirectory.damaged(manifestFile, "adamCounts lists " + counts.size() + " parameters, the network has " + net.parameters().size());
+            }
             Map<String, INDArray> mm = new LinkedHashMap<>(), vv = new LinkedHashMap<>();
             try (WeightsReader reader = WeightsFiles.open(ckpt.resolve(ADAM))) {
                 List<String> names = new ArrayList<>();
@@ -129,7 +161,9 @@ final class TrainingCheckpoints {
             m.path("fingerprint").fields().forEachRemaining(e -> fp.put(e.getKey(), e.getValue().asText()));
             List<FeedForwardTraining.LoggedStep> log = new ArrayList<>();
             for (JsonNode row : m.path("losses")) {
-                if (row.size() != 4 || !row.get(0).isNumber()) throw CheckpointDirectory.damaged(manifestFile, "a losses entry is not [content, style, total, seconds]");
+                boolean numbers = row.size() == 4;
+                for (int i = 0; numbers && i < 4; i++) numbers = row.get(i).isNumber() && Double.isFinite(row.get(i).doubleValue());
+                if (!numbers) throw CheckpointDirectory.damaged(manifestFile, "losses entry " + log.size() + " is not [content, style, total, seconds] as finite numbers: " + row);
                 log.add(new FeedForwardTraining.LoggedStep(new Trainer.Losses(row.get(0).doubleValue(), row.get(1).doubleValue(), row.get(2).doubleValue()),
                         row.get(3).doubleValue()));
             }
@@ -140,6 +174,18 @@ final class TrainingCheckpoints {
             return new Saved(net, adam, new TrainingImages.Position(m.path("epoch").longValue(), m.path("index").intValue()), new Fingerprint(fp), log);
         } catch (IOException e) {
             throw CheckpointDirectory.damaged(ckpt, e.getMessage());
+        }
+    }
+
+    /** The sha256 of a manifest's content as compact JSON (its own hash field left out). */
+    private static String contentHash(ObjectNode manifest) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsBytes(manifest));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new java.io.UncheckedIOException(e); // a tree of plain values always serializes
         }
     }
 }

@@ -123,10 +123,11 @@ public final class TrainingImages {
             }
             RgbImage picture;
             try {
-                picture = squareCrop(ImageFiles.read(files.get(i), maxPixels), side);
-            } catch (IOException | RuntimeException e) {
+                picture = squareCrop(ImageFiles.read(files.get(i), maxPixels), side, maxPixels);
+            } catch (IOException | RuntimeException | Error e) { // one picture, whatever is wrong with it, never ends the run
                 unusable.add(i);
-                onSkip.accept(files.get(i), e.getMessage());
+                onSkip.accept(files.get(i), e instanceof OutOfMemoryError ? "ran out of memory reading or resizing it (" + e.getMessage() + ")"
+                        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
                 if (unusable.size() == files.size() || ++triedSinceUsable > files.size()) throw noneUsable();
                 continue;
             }
@@ -152,20 +153,34 @@ public final class TrainingImages {
      * then the centered {@code side}×{@code side} square (offsets rounded as {@code CenterCrop}).
      */
     public static RgbImage squareCrop(RgbImage image, int side) {
+        return squareCrop(image, side, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #squareCrop(RgbImage, int)}, refusing a picture whose resized size (before the crop) would exceed
+     * {@code maxPixels}: a picture of extreme aspect (1×400,000 px resizes to 256×102,400,000) would exhaust memory.
+     *
+     * @throws IllegalArgumentException saying the picture's size and what it would be resized to
+     */
+    public static RgbImage squareCrop(RgbImage image, int side, long maxPixels) {
         int w = image.width(), h = image.height();
-        int rw, rh;
+        long rw, rh;
         if (w <= h) {
             rw = side;
-            rh = (int) ((long) side * h / w);
+            rh = (long) side * h / w;
         } else {
             rh = side;
-            rw = (int) ((long) side * w / h);
+            rw = (long) side * w / h;
         }
-        RgbImage resized = Resampler.resize(image, rw, rh);
+        if (rw * rh > maxPixels || rw > Integer.MAX_VALUE || rh > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%dx%d px is too elongated: its shorter side resized to %d px makes it %dx%d, "
+                    + "more than %d pixels (--max-pixels) before the center crop", w, h, side, rw, rh, maxPixels));
+        }
+        RgbImage resized = Resampler.resize(image, (int) rw, (int) rh);
         if (rw == side && rh == side) return resized;
         int top = (int) Math.round((rh - side) / 2.0), left = (int) Math.round((rw - side) / 2.0);
         int[] src = resized.pixels(), out = new int[side * side];
-        for (int y = 0; y < side; y++) System.arraycopy(src, (top + y) * rw + left, out, y * side, side);
+        for (int y = 0; y < side; y++) System.arraycopy(src, (int) ((top + y) * rw + left), out, y * side, side);
         return new RgbImage(side, side, out);
     }
 
