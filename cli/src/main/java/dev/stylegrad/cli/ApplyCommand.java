@@ -1,10 +1,12 @@
 package dev.stylegrad.cli;
 
 import dev.stylegrad.style.InputImages;
+import dev.stylegrad.style.feedforward.FeedForwardMemory;
 import dev.stylegrad.style.feedforward.Pictures;
 import dev.stylegrad.style.feedforward.TrainingImages;
 import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.tensor.MemoryScope;
 import java.io.IOException;
@@ -41,52 +43,125 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "N", description = "Scale each picture so its longer side is N pixels first. Default: its own size.")
     Integer size;
 
-    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "67108864", description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** One picture to stylize and where its result goes. */
+    private record Job(Path picture, Path result) {}
 
     @Override
     public Integer call() throws Exception {
-        if (size != null && size < 16) throw new BadInputException("--size must be at least 16 pixels, got " + size);
+        if (size != null && size < 16) usage("--size must be at least 16 pixels, got " + size);
         boolean folder = Files.isDirectory(content);
-        List<Path[]> jobs = new ArrayList<>();
-        if (folder) {
-            if (Files.exists(out) && !Files.isDirectory(out)) {
-                throw new BadInputException("--out " + out + ": --content is a folder, so --out must be a folder too, but it is a file");
+        List<Path[]> files = folder ? folderFiles() : List.<Path[]>of(singleFile());
+        List<String> failed = new ArrayList<>();
+        List<Job> jobs = plan(files, folder, failed);
+        TransformerNet net = load();
+        int written = 0;
+        for (Job job : jobs) {
+            long t = System.nanoTime();
+            RgbImage result;
+            try (MemoryScope scope = MemoryScope.open("apply")) {
+                RgbImage picture = InputImages.load(job.picture(), size, maxPixels);
+                picture.conversions().forEach(c -> System.err.println("stylegrad: " + job.picture() + ": " + c));
+                result = Pictures.fromArray(net.apply(Pictures.toArray(picture)));
+            } catch (IOException | RuntimeException | Error e) { // one picture, whatever is wrong with it, never ends a folder's run
+                String why = e instanceof OutOfMemoryError ? "ran out of memory stylizing it" : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                if (!folder) throw new BadInputException(why.startsWith(job.picture().toString()) ? why : job.picture() + ": " + why);
+                failed.add(job.picture().getFileName().toString());
+                System.err.println("stylegrad: skipped " + job.picture() + ": " + why);
+                continue;
             }
-            try (Stream<Path> files = Files.list(content)) {
-                files.filter(Files::isRegularFile).filter(TrainingImages::isPicture).sorted()
-                        .forEach(f -> jobs.add(new Path[] {f, out.resolve(f.getFileName().toString())}));
+            try {
+                ImageFiles.write(result, job.result());
+            } catch (IOException e) {
+                // A write that fails will fail for the next picture too (a full disk, a folder made read-only): stop here.
+                throw new BadInputException(e.getMessage() + (folder ? String.format(Locale.ROOT, "; stopped after %d of %d pictures", written, jobs.size()) : ""));
             }
-            if (jobs.isEmpty()) throw new BadInputException(content + ": no .png, .jpg or .jpeg files in this folder");
-            Files.createDirectories(out);
-        } else {
-            if (!Files.isRegularFile(content)) throw new BadInputException(content + ": no such file or folder");
-            ImageFiles.checkWritable(out);
-            jobs.add(new Path[] {content, out});
+            written++;
+            System.err.printf(Locale.ROOT, "stylegrad: %s -> %s (%dx%d, %.2f s)%n", job.picture(), job.result(), result.width(), result.height(),
+                    (System.nanoTime() - t) / 1e9);
         }
+        if (folder) System.err.printf(Locale.ROOT, "stylegrad: %d of %d pictures written to %s%n", written, files.size(), out);
+        if (!failed.isEmpty()) throw new BadInputException(failed.size() + " of " + files.size() + " pictures could not be stylized: " + String.join(", ", failed));
+        return ExitCode.OK;
+    }
+
+    /** The folder's pictures and their results' places, after checking the results cannot land on the pictures. */
+    private List<Path[]> folderFiles() throws IOException, BadInputException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new BadInputException("--out " + out + ": --content is a folder, so --out must be a folder too, but it is a file");
+        }
+        if (Files.isDirectory(out) && Files.isSameFile(out, content)) {
+            usage("--out " + out + " is the --content folder: the results would overwrite the pictures; give another folder");
+        }
+        List<Path[]> files = new ArrayList<>();
+        try (Stream<Path> list = Files.list(content)) {
+            list.filter(Files::isRegularFile).filter(TrainingImages::isPicture).sorted()
+                    .forEach(f -> files.add(new Path[] {f, out.resolve(f.getFileName().toString())}));
+        }
+        if (files.isEmpty()) throw new BadInputException(content + ": no .png, .jpg or .jpeg files in this folder");
+        Files.createDirectories(out);
+        OutputPreflight.check(List.of(new OutputPreflight.Planned(out.resolve("picture"), OutputPreflight.PROBE_BYTES, "stylized pictures")));
+        return files;
+    }
+
+    private Path[] singleFile() throws IOException, BadInputException {
+        if (!Files.exists(content)) throw new BadInputException(content + ": no such file or folder");
+        if (Files.isDirectory(out)) throw new BadInputException("--out " + out + ": is a folder; give the result's file name (.png or .jpg)");
+        if (Files.exists(out) && Files.isSameFile(out, content)) usage("--out " + out + " is the --content picture: the result would overwrite it; give another file");
+        ImageFiles.checkWritable(out);
+        return new Path[] {content, out};
+    }
+
+    /**
+     * Every picture's size from its header, before any work: a picture the network cannot take (too small, or too
+     * large for the memory) is refused (one picture) or reported and left out (a folder); a --size too large for the
+     * memory is a usage error.
+     */
+    private List<Job> plan(List<Path[]> files, boolean folder, List<String> failed) throws IOException, BadInputException {
+        List<Job> jobs = new ArrayList<>();
+        for (Path[] f : files) {
+            String problem;
+            try {
+                int[] wh = ImageFiles.dimensions(f[0], maxPixels);
+                int[] target = size == null ? wh : Resampler.fitMaxSideDimensions(wh[0], wh[1], size);
+                if (Math.min(target[0], target[1]) < TransformerNet.MINIMUM_SIDE) {
+                    problem = String.format(Locale.ROOT, "%dx%d px is too small for the network (each side at least %d px)%s", target[0], target[1],
+                            TransformerNet.MINIMUM_SIDE, size == null ? "; enlarge it with --size" : "");
+                } else {
+                    problem = FeedForwardMemory.applyShortfall(target[0], target[1]).orElse(null);
+                    if (problem != null && size != null) usage("--size " + size + ": for " + f[0] + ", " + problem);
+                    if (problem != null) problem += "; give --size";
+                }
+                if (problem == null) {
+                    jobs.add(new Job(f[0], f[1]));
+                    continue;
+                }
+                problem = f[0] + ": " + problem;
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof picocli.CommandLine.ParameterException p) throw p;
+                problem = e.getMessage();
+            }
+            if (!folder) throw new BadInputException(problem);
+            failed.add(f[0].getFileName().toString());
+            System.err.println("stylegrad: skipped " + problem);
+        }
+        return jobs;
+    }
+
+    private TransformerNet load() throws IOException {
         long t0 = System.nanoTime();
         TransformerNet net = TransformerNet.load(model);
         System.err.printf(Locale.ROOT, "stylegrad: loaded %s (widths %d, %d, %d) in %.2f s%n", model, net.widths()[0], net.widths()[1],
                 net.widths()[2], (System.nanoTime() - t0) / 1e9);
-        int written = 0;
-        List<String> failed = new ArrayList<>();
-        for (Path[] job : jobs) {
-            long t = System.nanoTime();
-            try (MemoryScope scope = MemoryScope.open("apply")) {
-                RgbImage picture = InputImages.load(job[0], size, maxPixels);
-                picture.conversions().forEach(c -> System.err.println("stylegrad: " + job[0] + ": " + c));
-                ImageFiles.write(Pictures.fromArray(net.apply(Pictures.toArray(picture))), job[1]);
-                written++;
-                System.err.printf(Locale.ROOT, "stylegrad: %s -> %s (%dx%d, %.2f s)%n", job[0], job[1], picture.width(), picture.height(),
-                        (System.nanoTime() - t) / 1e9);
-            } catch (IOException | IllegalArgumentException e) {
-                if (!folder) throw e;
-                failed.add(job[0].getFileName().toString());
-                System.err.println("stylegrad: skipped " + job[0] + ": " + e.getMessage());
-            }
-        }
-        if (folder) System.err.printf(Locale.ROOT, "stylegrad: %d of %d pictures written to %s%n", written, jobs.size(), out);
-        if (!failed.isEmpty()) throw new BadInputException(failed.size() + " of " + jobs.size() + " pictures could not be read: " + String.join(", ", failed));
-        return ExitCode.OK;
+        return net;
+    }
+
+    private void usage(String message) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

@@ -17,20 +17,25 @@ import java.util.Locale;
  */
 final class JobConsole implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
-    private final BufferedWriter log;
+    private final Path logFile;
+    private BufferedWriter log;
+    private boolean logFailed;
     private final Progress progress;
     private int timedPhase = -1;
     private long phaseStartNanos, phaseSteps;
 
-    private JobConsole(BufferedWriter log, Progress progress) {
-        this.log = log;
+    private JobConsole(Path logFile, Progress progress) {
+        this.logFile = logFile;
         this.progress = progress;
     }
 
-    /** Progress of {@code totalSteps} steps named {@code task}, plain lines every {@code plainEvery}; the log if asked for. */
-    static JobConsole open(String task, long totalSteps, long plainEvery, Path logJson) throws IOException {
-        BufferedWriter log = logJson == null ? null : Files.newBufferedWriter(logJson);
-        return new JobConsole(log, Progress.steps(task, totalSteps, plainEvery));
+    /**
+     * Progress of {@code totalSteps} steps named {@code task}, plain lines every {@code plainEvery}; the log if asked for.
+     * The log file is created (or rewritten) only with its first line, once the run is known to go ahead: a run refused
+     * before its first step (a checkpoint that does not match, say) leaves the log of the run it meant to continue as it was.
+     */
+    static JobConsole open(String task, long totalSteps, long plainEvery, Path logJson) {
+        return new JobConsole(logJson, Progress.steps(task, totalSteps, plainEvery));
     }
 
     /** A new log line to fill and {@link #log}. */
@@ -38,15 +43,21 @@ final class JobConsole implements AutoCloseable {
         return json.createObjectNode();
     }
 
-    /** Appends one line to the log (nothing without {@code --log-json}). */
+    /**
+     * Appends one line to the log (nothing without {@code --log-json}). A log that cannot be written (a full disk,
+     * /dev/full) is reported once and dropped: the run, its result and its checkpoints matter more than its log.
+     */
     void log(ObjectNode line) {
-        if (log == null) return;
+        if (logFile == null || logFailed) return;
         try {
+            if (log == null) log = Files.newBufferedWriter(logFile);
             log.write(json.writeValueAsString(line));
             log.newLine();
             log.flush(); // a crash keeps every finished step
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            logFailed = true;
+            String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+            System.err.println("stylegrad: --log-json " + logFile + ": could not write it (" + reason + "); the run goes on without its log");
         }
     }
 
@@ -84,7 +95,13 @@ final class JobConsole implements AutoCloseable {
     @Override
     public void close() throws IOException {
         progress.close();
-        if (log != null) log.close();
+        if (log != null && !logFailed) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                System.err.println("stylegrad: --log-json " + logFile + ": could not finish writing it (" + e.getMessage() + ")");
+            }
+        }
     }
 
     /** 5s, 3m07s, 2h05m. */

@@ -17,6 +17,7 @@ import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.Backend;
 import dev.stylegrad.io.Checksums;
+import dev.stylegrad.io.NonFiniteWeightsException;
 import dev.stylegrad.models.Vgg;
 import dev.stylegrad.models.WeightsLocation;
 import java.io.BufferedWriter;
@@ -50,6 +51,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     static final String VGG16_FILE = dev.stylegrad.models.PublishedWeights.VGG16_FILE_NAME;
     static final String VGG16_URL = dev.stylegrad.models.PublishedWeights.VGG16_URL;
+    /** The reference network's file size (1.68 M float32 parameters), the upper bound the output checks plan for. */
+    private static final long MODEL_BYTES = 7L << 20;
 
     @Option(names = "--style", required = true, paramLabel = "FILE", description = "The style picture (PNG or JPEG).")
     Path style;
@@ -135,7 +138,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
 
     /** Help defaults from {@link TrainSettings}, so each default is written once. */
@@ -149,6 +152,18 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         TrainSettings settings = settings();
         check(settings);
+        int[] styleSize = ImageFiles.dimensions(style, maxPixels); // the header only: sizes are checked before any work
+        settings.checkFits(styleSize[0], styleSize[1]);
+        TransformerNet initial = null;
+        if (initModel != null) {
+            try {
+                initial = TransformerNet.load(initModel);
+            } catch (NonFiniteWeightsException e) {
+                // What a diverged training leaves: training from it cannot give a finite network.
+                System.err.println("stylegrad: --init-model " + e.getMessage() + "; nothing was trained or written");
+                return ExitCode.DIVERGED;
+            }
+        }
         if (threads != null) Backend.setThreads(threads);
         System.err.println("stylegrad: " + Backend.current().report());
         Path weightsFile = lossWeights(settings.lossNetwork());
@@ -160,12 +175,13 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         FeedForwardTraining.Builder builder = FeedForwardTraining.builder().lossNetwork(vgg).settings(settings).style(stylePicture).images(images)
                 .maxPixels(maxPixels).onSkippedImage((f, why) -> System.err.println("stylegrad: skipped " + f + ": " + why))
                 .fingerprint("weights", "sha256:" + Checksums.sha256(weightsFile));
-        if (initModel != null) builder.initialNetwork(TransformerNet.load(initModel)).fingerprint("init-model", "sha256:" + Checksums.sha256(initModel));
+        if (initial != null) builder.initialNetwork(initial).fingerprint("init-model", "sha256:" + Checksums.sha256(initModel));
         Path checkpointDir = checkpoint != null ? checkpoint : resume;
         if (checkpointDir != null) builder.checkpoints(checkpointDir, checkpointEvery != null ? checkpointEvery : saveEvery);
         if (resume != null) builder.resumeFrom(resume);
         long totalSteps = settings.totalSteps(countPictures());
         FeedForwardTraining.Result result = null;
+        boolean written = false;
         TrainSteps steps = new TrainSteps(totalSteps, saveEvery, out);
         FeedForwardTraining training = builder.listener(steps).build();
         InterruptHook hook = InterruptHook.install(training::cancel, 300);
@@ -176,8 +192,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
                 result = training.run();
             }
             if (result.steps() > 0) result.network().save(out);
+            written = result.steps() > 0;
             if (plot != null && !result.log().isEmpty()) LossPlot.write(TrainSteps.evaluations(result.log()), "stylegrad train: " + out.getFileName(), plot);
-            summarize(result);
+            summarize(result, written);
         } finally {
             hook.finished(); // a Ctrl-C shutdown may proceed now: the model and the summary are out
         }
@@ -203,15 +220,15 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         return s.build();
     }
 
-    private void summarize(FeedForwardTraining.Result result) {
+    private void summarize(FeedForwardTraining.Result result, boolean written) {
         FeedForwardTraining.LoggedStep last = result.log().isEmpty() ? null : result.log().get(result.log().size() - 1);
-        System.err.printf(Locale.ROOT, "stylegrad: %s: %d step(s) (%s in this process)%s; wrote %s%n", switch (result.reason()) {
+        System.err.printf(Locale.ROOT, "stylegrad: %s: %d step(s) (%s in this process)%s; %s%n", switch (result.reason()) {
             case COMPLETED -> "done";
             case CANCELLED -> "interrupted";
-            case DIVERGED -> "diverged (a non-finite loss); kept the network from before that step";
+            case DIVERGED -> "diverged (a non-finite loss or update); kept the network from before that step";
         }, result.steps(), JobConsole.duration(result.seconds()),
                 last == null ? "" : String.format(Locale.ROOT, "; last losses total %.4g content %.4g style %.4g", last.losses().total(), last.losses().content(),
-                        last.losses().style()), out.toAbsolutePath());
+                        last.losses().style()), written ? "wrote " + out.toAbsolutePath() : "no step completed, so no network was written");
     }
 
     /** What the command line itself must get right, before loading anything: the settings are checked by {@link #settings}. */
@@ -229,9 +246,22 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         if (plot != null) checkWritable(plot);
         if (checkpoint != null && (resume == null || !checkpoint.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize()))
                 && CheckpointDirectory.exists(checkpoint)) {
-            throw new BadInputException("--checkpoint " + checkpoint + " already holds a checkpoint; continue it with --resume " + checkpoint
-                    + ", or choose an empty directory");
+            usage("--checkpoint " + checkpoint + " already holds a checkpoint; continue it with --resume " + checkpoint + ", or choose an empty directory");
         }
+        for (Path input : new Path[] {initModel, style, weights}) {
+            if (input != null && Files.exists(input) && Files.exists(out) && Files.isSameFile(input, out)) {
+                usage("--out " + out + " is also an input (" + input + "): the trained network would overwrite it; give another --out");
+            }
+        }
+        List<OutputPreflight.Planned> planned = new ArrayList<>(List.of(new OutputPreflight.Planned(out, MODEL_BYTES, "trained network")));
+        if (logJson != null) planned.add(new OutputPreflight.Planned(logJson, 64 * 1024, "--log-json log"));
+        if (plot != null) planned.add(new OutputPreflight.Planned(plot, 512 * 1024, "--plot image"));
+        Path checkpointDir = checkpoint != null ? checkpoint : resume;
+        if (checkpointDir != null) {
+            Path target = Files.isDirectory(checkpointDir) ? checkpointDir.resolve("CURRENT") : checkpointDir;
+            planned.add(new OutputPreflight.Planned(target, 6 * MODEL_BYTES, "checkpoint")); // model and Adam's two moments, twice
+        }
+        OutputPreflight.check(planned);
     }
 
     private void usage(String message) {

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -100,6 +101,9 @@ final class WeightsCommand implements Runnable {
     @Command(name = "convert", mixinStandardHelpOptions = true,
             description = "Write the 16 convolutions (features.*) of a weights file as a safetensors cache, the fast path for loading.")
     static final class Convert implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--weights", paramLabel = "FILE", description = "Source weights (default: the published .pth in the weights location).")
         Path weights;
 
@@ -111,6 +115,11 @@ final class WeightsCommand implements Runnable {
             Path source = weights != null ? weights : WeightsLocation.directory().resolve(PublishedWeights.FILE_NAME);
             source = Cli.weightsFile(source);
             Path target = out != null ? out : source.toAbsolutePath().getParent().resolve(PublishedWeights.FEATURES_FILE_NAME);
+            if (Files.isDirectory(target)) throw new BadInputException("--out " + target + ": is a folder; give the file to write");
+            if (Files.exists(target) && Files.isSameFile(target, source)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--out " + target + " is the source weights file: converting would overwrite it; give another --out");
+            }
+            OutputPreflight.check(List.of(new OutputPreflight.Planned(target, Files.size(source), "converted weights")));
             Vgg net = Vgg.load(source, "pool5", Vgg.Pooling.MAX); // validates the structure before writing anything
             Map<String, INDArray> tensors = new LinkedHashMap<>();
             try (WeightsReader reader = WeightsFiles.open(source)) {

@@ -51,7 +51,7 @@ class ApplyCommandTest {
         StylegradCliTest.Result r = run("apply", "--model", MODEL.toString(), "--content", frames.toString(), "--out", out.toString(), "--size", "32");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(r.err()).contains("skipped " + frames.resolve("frame-004.png")).contains("3 of 4 pictures written")
-                .contains("1 of 4 pictures could not be read: frame-004.png").doesNotContain("notes.txt");
+                .contains("1 of 4 pictures could not be stylized: frame-004.png").doesNotContain("notes.txt");
         assertThat(r.err().indexOf("frame-001.png ->")).isLessThan(r.err().indexOf("frame-002.png ->"));
         try (var files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted()).containsExactly("frame-001.png", "frame-002.png", "frame-003.jpg");

@@ -97,7 +97,7 @@ class TrainCommandTest {
         StylegradCliTest.Result first = run(args("--steps", "2", "--out", part.toString(), "--checkpoint", ckpt.toString()).toArray(String[]::new));
         assertThat(first.code()).as(first.err()).isZero();
         StylegradCliTest.Result again = run(args("--steps", "3", "--out", part.toString(), "--checkpoint", ckpt.toString()).toArray(String[]::new));
-        assertThat(again.code()).as("a fresh run into a used checkpoint directory").isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(again.code()).as("a fresh run into a used checkpoint directory").isEqualTo(ExitCode.USAGE);
         assertThat(again.err()).contains("already holds a checkpoint; continue it with --resume");
         StylegradCliTest.Result rest = run(args("--steps", "3", "--out", part.toString(), "--resume", ckpt.toString(), "--log-json", partLog.toString())
                 .toArray(String[]::new));
