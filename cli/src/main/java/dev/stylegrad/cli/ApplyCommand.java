@@ -1,12 +1,11 @@
 package dev.stylegrad.cli;
 
 import dev.stylegrad.style.InputImages;
-import dev.stylegrad.style.feedforward.FeedForwardMemory;
+import dev.stylegrad.style.feedforward.PicturePlan;
 import dev.stylegrad.style.feedforward.Pictures;
 import dev.stylegrad.style.feedforward.TrainingImages;
 import dev.stylegrad.models.TransformerNet;
 import dev.stylegrad.style.image.ImageFiles;
-import dev.stylegrad.style.image.Resampler;
 import dev.stylegrad.style.image.RgbImage;
 import dev.stylegrad.tensor.MemoryScope;
 import java.io.IOException;
@@ -127,23 +126,14 @@ final class ApplyCommand implements Callable<Integer> {
         for (Path[] f : files) {
             String problem;
             try {
-                int[] wh = ImageFiles.dimensions(f[0], maxPixels);
-                int[] target = size == null ? wh : Resampler.fitMaxSideDimensions(wh[0], wh[1], size);
-                if (Math.min(target[0], target[1]) < TransformerNet.MINIMUM_SIDE) {
-                    problem = String.format(Locale.ROOT, "%dx%d px is too small for the network (each side at least %d px)%s", target[0], target[1],
-                            TransformerNet.MINIMUM_SIDE, size == null ? "; enlarge it with --size" : "");
-                } else {
-                    problem = FeedForwardMemory.applyShortfall(target[0], target[1]).orElse(null);
-                    if (problem != null && size != null) usage("--size " + size + ": for " + f[0] + ", " + problem);
-                    if (problem != null) problem += "; give --size";
-                }
-                if (problem == null) {
+                PicturePlan plan = PicturePlan.of(f[0], size, maxPixels);
+                if (plan.ok()) {
                     jobs.add(new Job(f[0], f[1]));
                     continue;
                 }
-                problem = f[0] + ": " + problem;
-            } catch (IOException | RuntimeException e) {
-                if (e instanceof picocli.CommandLine.ParameterException p) throw p;
+                if (plan.memory() && size != null) usage("--size " + size + ": for " + f[0] + ", " + plan.problem());
+                problem = f[0] + ": " + plan.problem() + (plan.memory() ? "; give --size" : "");
+            } catch (IOException e) {
                 problem = e.getMessage();
             }
             if (!folder) throw new BadInputException(problem);

@@ -1,0 +1,145 @@
+package dev.stylegrad.spark;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Stylizes every picture under an input path with a trained feed-forward network, on the Spark session it is given
+ * (local mode or a cluster), writing each result under the output path with the same relative name:
+ *
+ * <pre>{@code
+ * SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate();
+ * Dataset<Row> report = BatchStylize.run(spark, new BatchStylize.Job("starry.safetensors", "photos/", "styled/", null,
+ *         ImageFiles.DEFAULT_MAX_PIXELS));
+ * }</pre>
+ *
+ * <p>Pictures are listed with Spark's {@code binaryFile} source (recursively; PNG and JPEG by extension, then by
+ * content), paths are Hadoop paths ({@code file:}, {@code hdfs:}, {@code s3a:} where the cluster has the connector).
+ * The model file is shipped once per executor ({@code SparkContext.addFile}) and loaded once per executor JVM
+ * ({@link ExecutorNetworks}), shared by its task threads. Each result is written under a temporary name and renamed,
+ * so an output that exists is complete: a rerun skips it, and a job killed halfway resumes where it stopped. Every
+ * picture becomes one row of the report (path, status ok/skipped/failed, reason, seconds), also written as
+ * {@value #REPORT} in the output; a picture that fails never fails the job.
+ */
+public final class BatchStylize {
+    /** The report's file name, in the output path. */
+    public static final String REPORT = "stylegrad-report.jsonl";
+    public static final StructType REPORT_SCHEMA = new StructType()
+            .add("path", DataTypes.StringType, false)
+            .add("status", DataTypes.StringType, false)
+            .add("reason", DataTypes.StringType, true)
+            .add("seconds", DataTypes.DoubleType, false);
+
+    /** What to stylize: the model, where the pictures are, where results go, an optional longer side, the pixel limit. */
+    public record Job(String model, String input, String output, Integer size, long maxPixels) implements Serializable {}
+
+    private BatchStylize() {}
+
+    /** Runs the job; returns the report, one row per picture found. */
+    public static Dataset<Row> run(SparkSession spark, Job job) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path input = qualified(new Path(job.input()), conf), output = qualified(new Path(job.output()), conf);
+        if (output.toString().startsWith(input + "/") || output.equals(input)) {
+            throw new IllegalArgumentException("--output " + job.output() + " is inside --input " + job.input()
+                    + ": results would be taken for pictures on the next run; give a folder outside it");
+        }
+        spark.sparkContext().addFile(job.model());
+        // The source's file index lists every file; its scan would drop empty ones, which must be report rows too.
+        List<String> pictures = java.util.Arrays.stream(spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input.toString())
+                .inputFiles()).filter(BatchStylize::isPicture).sorted().toList();
+        int partitions = (int) Math.max(1, Math.min(pictures.size(), 4L * spark.sparkContext().defaultParallelism()));
+        Dataset<Row> files = spark.createDataset(pictures, Encoders.STRING()).toDF("path").repartition(partitions);
+        Dataset<Row> report = files.mapPartitions(new StylizePartition(job, new Path(job.model()).getName(), input.toString(), output.toString()),
+                Encoders.row(REPORT_SCHEMA));
+        List<Row> rows = report.collectAsList();
+        writeReport(rows, new Path(output, REPORT), conf);
+        return spark.createDataFrame(rows, REPORT_SCHEMA);
+    }
+
+    static boolean isPicture(String path) {
+        String n = path.toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    private static Path qualified(Path p, Configuration conf) throws IOException {
+        FileSystem fs = p.getFileSystem(conf);
+        return fs.makeQualified(p);
+    }
+
+    private static void writeReport(List<Row> rows, Path target, Configuration conf) throws IOException {
+        StringBuilder s = new StringBuilder();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (Row r : rows) {
+            var n = json.createObjectNode();
+            n.put("path", r.getString(0));
+            n.put("status", r.getString(1));
+            if (!r.isNullAt(2)) n.put("reason", r.getString(2));
+            n.put("seconds", r.getDouble(3));
+            s.append(json.writeValueAsString(n)).append('\n');
+        }
+        HadoopFiles.writeAtomically(target.getFileSystem(conf), target, out -> out.write(s.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The work of one partition: each picture read, stylized and written, or reported as skipped or failed. */
+    static final class StylizePartition implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final Job job;
+        private final String modelName, input, output;
+
+        StylizePartition(Job job, String modelName, String input, String output) {
+            this.job = job;
+            this.modelName = modelName;
+            this.input = input;
+            this.output = output;
+        }
+
+        @Override
+        public java.util.Iterator<Row> call(java.util.Iterator<Row> paths) throws Exception {
+            List<Row> rows = new ArrayList<>();
+            Configuration conf = new Configuration();
+            while (paths.hasNext()) {
+                String path = paths.next().getString(0);
+                long t0 = System.nanoTime();
+                String status, reason = null;
+                try {
+                    Path source = new Path(URI.create(path)), target = new Path(output + "/" + relative(path));
+                    FileSystem fs = target.getFileSystem(conf);
+                    if (fs.exists(target)) {
+                        status = "skipped";
+                        reason = "output exists";
+                    } else {
+                        PictureWork.stylize(ExecutorNetworks.get(org.apache.spark.SparkFiles.get(modelName)), source, target, job.size(), job.maxPixels(), conf);
+                        status = "ok";
+                    }
+                } catch (Exception | Error e) { // one picture, whatever is wrong with it, is one row, never a failed job
+                    status = "failed";
+                    reason = e instanceof OutOfMemoryError ? "ran out of memory" : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                }
+                rows.add(RowFactory.create(path, status, reason, (System.nanoTime() - t0) / 1e9));
+            }
+            return rows.iterator();
+        }
+
+        private String relative(String path) {
+            String p = new Path(URI.create(path)).toString();
+            if (!p.startsWith(input + "/")) throw new IllegalStateException(path + " is not under " + input);
+            return p.substring(input.length() + 1);
+        }
+    }
+}
