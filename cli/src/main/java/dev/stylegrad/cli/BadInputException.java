@@ -1,8 +1,8 @@
 package dev.stylegrad.cli;
 
 /** A problem with the user's input that the CLI reports as one sentence and exit code 3. */
-final class BadInputException extends Exception {
-    BadInputException(String message) {
+public final class BadInputException extends Exception {
+    public BadInputException(String message) {
         super(message);
     }
 }

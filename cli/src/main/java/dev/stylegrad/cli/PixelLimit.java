@@ -3,7 +3,7 @@ package dev.stylegrad.cli;
 import picocli.CommandLine;
 
 /** Reads {@code --max-pixels}: a count of at least 1 (0 or a negative limit would refuse every picture, or none). */
-final class PixelLimit implements CommandLine.ITypeConverter<Long> {
+public final class PixelLimit implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
         long pixels;

@@ -22,7 +22,9 @@ public final class StylegradCli implements Runnable {
 
     /** Runs the CLI and returns its exit code (for tests; {@link #main} exits with it). */
     public static int execute(String... args) {
-        return new CommandLine(new StylegradCli()).setOut(new java.io.PrintWriter(System.out, true))
+        CommandLine cli = new CommandLine(new StylegradCli());
+        for (CommandExtension extension : java.util.ServiceLoader.load(CommandExtension.class)) cli.addSubcommand(extension.name(), extension.command());
+        return cli.setOut(new java.io.PrintWriter(System.out, true))
                 .setErr(new java.io.PrintWriter(System.err, true))
                 .setExecutionExceptionHandler(Cli::handle)
                 .execute(args);

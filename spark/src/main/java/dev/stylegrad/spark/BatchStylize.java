@@ -31,8 +31,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Pictures are listed with Spark's {@code binaryFile} source (recursively; PNG and JPEG by extension, then by
  * content), paths are Hadoop paths ({@code file:}, {@code hdfs:}, {@code s3a:} where the cluster has the connector).
- * The model file is shipped once per executor ({@code SparkContext.addFile}) and loaded once per executor JVM
- * ({@link ExecutorNetworks}), shared by its task threads. Each result is written under a temporary name and renamed,
+ * The model is read from its Hadoop path (one every executor can read: {@code hdfs:}, {@code s3a:}, or a folder
+ * shared by the machines) once per executor JVM ({@link ExecutorNetworks}), never per picture or per task, and shared
+ * by the executor's task threads. Each result is written under a temporary name and renamed,
  * so an output that exists is complete: a rerun skips it, and a job killed halfway resumes where it stopped. Every
  * picture becomes one row of the report (path, status ok/skipped/failed, reason, seconds), also written as
  * {@value #REPORT} in the output; a picture that fails never fails the job.
@@ -51,23 +52,47 @@ public final class BatchStylize {
 
     private BatchStylize() {}
 
+    /** Told on the driver how many pictures are done, as tasks finish. */
+    public interface Progress {
+        void update(long done, long total);
+    }
+
     /** Runs the job; returns the report, one row per picture found. */
     public static Dataset<Row> run(SparkSession spark, Job job) throws IOException {
+        return run(spark, job, (done, total) -> { });
+    }
+
+    /** {@link #run(SparkSession, Job)}, telling {@code progress} as tasks finish. */
+    public static Dataset<Row> run(SparkSession spark, Job job, Progress progress) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path input = qualified(new Path(job.input()), conf), output = qualified(new Path(job.output()), conf);
         if (output.toString().startsWith(input + "/") || output.equals(input)) {
             throw new IllegalArgumentException("--output " + job.output() + " is inside --input " + job.input()
                     + ": results would be taken for pictures on the next run; give a folder outside it");
         }
-        spark.sparkContext().addFile(job.model());
+        Path model = qualified(new Path(job.model()), conf);
+        if (!model.getFileSystem(conf).isFile(model)) throw new java.io.FileNotFoundException(job.model() + ": no such model file");
         // The source's file index lists every file; its scan would drop empty ones, which must be report rows too.
         List<String> pictures = java.util.Arrays.stream(spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input.toString())
                 .inputFiles()).filter(BatchStylize::isPicture).sorted().toList();
         int partitions = (int) Math.max(1, Math.min(pictures.size(), 4L * spark.sparkContext().defaultParallelism()));
         Dataset<Row> files = spark.createDataset(pictures, Encoders.STRING()).toDF("path").repartition(partitions);
-        Dataset<Row> report = files.mapPartitions(new StylizePartition(job, new Path(job.model()).getName(), input.toString(), output.toString()),
-                Encoders.row(REPORT_SCHEMA));
-        List<Row> rows = report.collectAsList();
+        org.apache.spark.util.LongAccumulator done = spark.sparkContext().longAccumulator("stylegrad pictures");
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                progress.update(Math.min(done.value(), pictures.size()), pictures.size());
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        List<Row> rows;
+        try {
+            rows = files.mapPartitions(new StylizePartition(job, model.toString(), input.toString(), output.toString(), done), Encoders.row(REPORT_SCHEMA))
+                    .collectAsList();
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        progress.update(pictures.size(), pictures.size());
         writeReport(rows, new Path(output, REPORT), conf);
         return spark.createDataFrame(rows, REPORT_SCHEMA);
     }
@@ -100,11 +125,13 @@ public final class BatchStylize {
     static final class StylizePartition implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final Job job;
-        private final String modelName, input, output;
+        private final String model, input, output;
+        private final org.apache.spark.util.LongAccumulator done;
 
-        StylizePartition(Job job, String modelName, String input, String output) {
+        StylizePartition(Job job, String model, String input, String output, org.apache.spark.util.LongAccumulator done) {
             this.job = job;
-            this.modelName = modelName;
+            this.done = done;
+            this.model = model;
             this.input = input;
             this.output = output;
         }
@@ -124,7 +151,7 @@ public final class BatchStylize {
                         status = "skipped";
                         reason = "output exists";
                     } else {
-                        PictureWork.stylize(ExecutorNetworks.get(org.apache.spark.SparkFiles.get(modelName)), source, target, job.size(), job.maxPixels(), conf);
+                        PictureWork.stylize(ExecutorNetworks.get(model, conf), source, target, job.size(), job.maxPixels(), conf);
                         status = "ok";
                     }
                 } catch (Exception | Error e) { // one picture, whatever is wrong with it, is one row, never a failed job
@@ -132,6 +159,7 @@ public final class BatchStylize {
                     reason = e instanceof OutOfMemoryError ? "ran out of memory" : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
                 }
                 rows.add(RowFactory.create(path, status, reason, (System.nanoTime() - t0) / 1e9));
+                done.add(1);
             }
             return rows.iterator();
         }

@@ -2,7 +2,10 @@ package dev.stylegrad.spark;
 
 import dev.stylegrad.models.TransformerNet;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,16 +17,29 @@ final class ExecutorNetworks {
 
     private ExecutorNetworks() {}
 
-    static TransformerNet get(String localFile) throws IOException {
-        TransformerNet net = LOADED.get(localFile);
+    /** The network at {@code model} (a qualified Hadoop path), read the first time this JVM asks for it. */
+    static TransformerNet get(String model, Configuration conf) throws IOException {
+        TransformerNet net = LOADED.get(model);
         if (net != null) return net;
         synchronized (LOADED) {
-            net = LOADED.get(localFile);
+            net = LOADED.get(model);
             if (net == null) {
-                net = TransformerNet.load(Path.of(localFile));
-                LOADED.put(localFile, net);
+                net = load(new org.apache.hadoop.fs.Path(model), conf);
+                LOADED.put(model, net);
             }
             return net;
+        }
+    }
+
+    private static TransformerNet load(org.apache.hadoop.fs.Path model, Configuration conf) throws IOException {
+        FileSystem fs = model.getFileSystem(conf);
+        if ("file".equals(fs.getUri().getScheme())) return TransformerNet.load(Path.of(model.toUri()));
+        Path local = Files.createTempFile("stylegrad-model-", "-" + model.getName()); // the readers need random access
+        try {
+            fs.copyToLocalFile(false, model, new org.apache.hadoop.fs.Path(local.toUri()), true);
+            return TransformerNet.load(local);
+        } finally {
+            Files.deleteIfExists(local);
         }
     }
 }

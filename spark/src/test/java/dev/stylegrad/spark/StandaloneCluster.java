@@ -1,0 +1,112 @@
+package dev.stylegrad.spark;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Spark standalone cluster on 127.0.0.1 for tests, started as users start one: Spark's own {@code Master} and
+ * {@code Worker} classes, each in its own JVM process, the workers launching executors from a Spark home whose
+ * {@code jars/} the build filled (stylegrad.spark.home). Closing it stops every process, also after a failed test.
+ */
+final class StandaloneCluster implements AutoCloseable {
+    private static final String OPENS = System.getProperty("stylegrad.spark.opens", "");
+    final Path home = Path.of(System.getProperty("stylegrad.spark.home", "target/spark-home"));
+    private final Path logs;
+    private final int masterPort, masterUiPort;
+    private final Process master;
+    private final List<Process> workers = new ArrayList<>();
+
+    StandaloneCluster(Path workDir, int workers, int cores, String memory) throws IOException, InterruptedException {
+        if (!Files.isDirectory(home.resolve("jars"))) throw new IllegalStateException(home + "/jars is missing: run the build's package phase first");
+        logs = Files.createDirectories(workDir.resolve("logs"));
+        masterPort = freePort();
+        masterUiPort = freePort();
+        master = start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(masterPort),
+                "--webui-port", Integer.toString(masterUiPort));
+        for (int i = 0; i < workers; i++) {
+            Path dir = Files.createDirectories(workDir.resolve("worker-" + i));
+            this.workers.add(start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", Integer.toString(cores),
+                    "--memory", memory, "--work-dir", dir.toString(), "--webui-port", Integer.toString(freePort()), masterUrl()));
+        }
+        awaitWorkers(workers, Duration.ofSeconds(120));
+    }
+
+    String masterUrl() {
+        return "spark://127.0.0.1:" + masterPort;
+    }
+
+    /** Kills worker {@code i} with SIGKILL (its executors notice their worker is gone and exit). */
+    void kill(int i) throws InterruptedException {
+        Process w = workers.get(i);
+        w.descendants().forEach(ProcessHandle::destroyForcibly);
+        w.destroyForcibly();
+        w.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    private Process start(String name, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        cmd.addAll(Arrays.asList(OPENS.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", home.resolve("jars") + "/*", mainClass));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve(name + ".log").toFile());
+        pb.environment().put("SPARK_HOME", home.toAbsolutePath().toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13"); // a Spark home from jars alone: no build directories to infer it from
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().put("SPARK_LOG_DIR", logs.toString());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        return pb.start();
+    }
+
+    /** Waits until the master's status page lists {@code count} alive workers. */
+    private void awaitWorkers(int count, Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            if (!master.isAlive()) throw new IllegalStateException("the Spark master exited; see " + logs.resolve("master.log"));
+            try {
+                last = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                if (last.contains("\"aliveworkers\" : " + count) || last.contains("\"aliveworkers\":" + count)) return;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the cluster did not get " + count + " workers in " + timeout + "; master says " + last + "; logs in " + logs);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The end of a process's log, for a failure message. */
+    String log(String name) throws IOException {
+        byte[] all = Files.readAllBytes(logs.resolve(name + ".log"));
+        return new String(all, Math.max(0, all.length - 4000), Math.min(all.length, 4000));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process w : workers) {
+            w.descendants().forEach(ProcessHandle::destroy);
+            w.destroy();
+        }
+        master.destroy();
+        for (Process p : workers) if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
+        if (!master.waitFor(20, TimeUnit.SECONDS)) master.destroyForcibly();
+    }
+}
