@@ -43,6 +43,9 @@ public final class SparkApplyCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "A Spark master (e.g. spark://host:7077). Default: local mode on every core of this machine.")
     String master;
 
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, as spark-submit's --conf (e.g. spark.executor.memory=4g); repeatable.")
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+
     /** Registers the command with {@code stylegrad} when this module is on the classpath. */
     public static final class Extension implements CommandExtension {
         @Override
@@ -60,8 +63,10 @@ public final class SparkApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (size != null && size < 16) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--size must be at least 16 pixels, got " + size);
         SparkSession.Builder b = SparkSession.builder().appName("stylegrad spark-apply");
-        if (master == null) b.master("local[*]").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
-        else b.master(master);
+        // spark-submit passes its --master as the spark.master property: that one wins over the local default.
+        if (master == null && System.getProperty("spark.master") == null) b.master("local[*]").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
+        else if (master != null) b.master(master);
+        conf.forEach(b::config);
         SparkSession spark = b.getOrCreate();
         try {
             spark.sparkContext().setLogLevel("WARN");
@@ -85,12 +90,13 @@ public final class SparkApplyCommand implements Callable<Integer> {
 
     /** Pictures done of the total, with the time left, on stderr (at most every two seconds, and at the end). */
     static final class PrintedProgress implements BatchStylize.Progress {
-        private long lastPrint, start = System.nanoTime();
+        private long lastPrint, lastDone = -1, start = System.nanoTime();
 
         @Override
         public synchronized void update(long done, long total) {
             long now = System.nanoTime();
-            if (done < total && now - lastPrint < 2_000_000_000L) return;
+            if (done == lastDone || (done < total && now - lastPrint < 2_000_000_000L)) return;
+            lastDone = done;
             lastPrint = now;
             double seconds = (now - start) / 1e9, eta = done == 0 ? 0 : seconds / done * (total - done);
             System.err.printf(Locale.ROOT, "stylegrad: spark-apply: %d/%d pictures, %.0f s, ETA %.0f s%n", done, total, seconds, eta);
