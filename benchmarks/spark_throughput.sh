@@ -8,6 +8,7 @@ model="$(realpath "$1")"; work="$(realpath -m "$2")"
 home="$root/spark/target/spark-home"
 opens="$(cat "$root/spark/target/classes/dev/stylegrad/spark/java-options.txt")"
 cp="$(ls "$root"/spark/target/spark-0.1.0-SNAPSHOT.jar):$(cat "$root/spark/target/classpath.txt")"
+export SPARK_LOCAL_IP=127.0.0.1  # every server this starts (driver, master, workers) listens on loopback only
 run() { java $opens -cp "$cp" dev.stylegrad.cli.StylegradCli "$@"; }
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>"$work/last.err" || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 
@@ -20,7 +21,7 @@ if [[ ! -d "$work/in" ]]; then  # 150 pictures of 512x384 and 50 of 1024x768 (Ex
 fi
 
 echo "machine: $(lscpu | grep 'Model name' | sed 's/.*: *//'), $(nproc) cores"
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
   rm -rf "$work/out-apply"; echo "apply round $round: $(seconds run apply --model "$model" --content "$work/in/small" --out "$work/out-apply/small") s small + $(seconds run apply --model "$model" --content "$work/in/large" --out "$work/out-apply/large") s large"
   rm -rf "$work/out-local"; echo "spark-apply local round $round: $(seconds run spark-apply --model "$model" --input "$work/in" --output "$work/out-local") s"
   tail -1 "$work/last.err"

@@ -22,6 +22,8 @@ final class HadoopFiles {
      * whose writer died is left to the next write's cleanup-free retry: its random name never collides.
      */
     static void writeAtomically(FileSystem fs, Path target, Content content) throws IOException {
+        // Hadoop's local file system would add a .crc file beside each output: write the plain files users expect.
+        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) fs = local.getRaw();
         Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         fs.mkdirs(target.getParent());
         boolean done = false;
