@@ -241,9 +241,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (!Files.isDirectory(images)) throw new BadInputException("--images " + images + ": not a folder");
         if (!Files.isRegularFile(style)) throw new BadInputException("--style " + style + ": no such file");
-        checkWritable(out);
-        if (logJson != null) checkWritable(logJson);
-        if (plot != null) checkWritable(plot);
+        for (Path output : new Path[] {out, logJson, plot}) {
+            if (output != null && Files.isDirectory(output)) throw new BadInputException(output + ": is a directory");
+        }
         if (checkpoint != null && (resume == null || !checkpoint.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize()))
                 && CheckpointDirectory.exists(checkpoint)) {
             usage("--checkpoint " + checkpoint + " already holds a checkpoint; continue it with --resume " + checkpoint + ", or choose an empty directory");
@@ -266,13 +266,6 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     private void usage(String message) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), message);
-    }
-
-    private static void checkWritable(Path file) throws BadInputException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) throw new BadInputException(file + ": the directory " + dir + " does not exist");
-        if (!Files.isWritable(dir)) throw new BadInputException(file + ": the directory " + dir + " is not writable");
-        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory");
     }
 
     private Path lossWeights(Vgg.Architecture architecture) throws BadInputException {
