@@ -34,7 +34,9 @@ import org.apache.spark.sql.types.StructType;
  * The model is read from its Hadoop path (one every executor can read: {@code hdfs:}, {@code s3a:}, or a folder
  * shared by the machines) once per executor JVM ({@link ExecutorNetworks}), never per picture or per task, and shared
  * by the executor's task threads. Each result is written under a temporary name and renamed,
- * so an output that exists is complete: a rerun skips it, and a job killed halfway resumes where it stopped. Every
+ * so an output that exists is complete: a rerun skips it, and a job killed halfway resumes where it stopped; the
+ * temporaries of executors lost mid-write are deleted when the job ends (so two jobs must not write into one output
+ * folder at the same time). Every
  * picture becomes one row of the report (path, status ok/skipped/failed, reason, seconds), also written as
  * {@value #REPORT} in the output; a picture that fails never fails the job.
  */
@@ -93,6 +95,8 @@ public final class BatchStylize {
             spark.sparkContext().removeSparkListener(listener);
         }
         progress.update(pictures.size(), pictures.size());
+        // Every task has ended: temporaries still here were being written by executors that died (Spark redid their pictures).
+        HadoopFiles.removeTemporaries(output.getFileSystem(conf), output);
         writeReport(rows, new Path(output, REPORT), conf);
         return spark.createDataFrame(rows, REPORT_SCHEMA);
     }

@@ -34,4 +34,18 @@ class HadoopFilesTest {
             assertThat(walk.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList()).containsExactly("out.png");
         }
     }
+
+    @Test
+    void theTemporariesOfDeadWritersGoAndNothingElse() throws IOException {
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        Files.createDirectories(dir.resolve("a/b"));
+        String[] stale = {"a/.pic.png.12345-9f0c3ab2.tmp", "a/b/.pic.jpg.0b6c1c2e-8f4e-4d63-9f7e-2a51b1c3d4e5.tmp"};
+        String[] kept = {"a/pic.png", "a/.hidden.tmp", "a/b/pic.jpg.tmp", "a/b/.pic.jpg.12345-9f0c3ab2.tmp.png", "a/b/notes.txt"};
+        for (String f : stale) Files.write(dir.resolve(f), new byte[] {1});
+        for (String f : kept) Files.write(dir.resolve(f), new byte[] {1});
+        assertThat(HadoopFiles.removeTemporaries(fs, new org.apache.hadoop.fs.Path(dir.toUri()))).isEqualTo(2);
+        for (String f : stale) assertThat(dir.resolve(f)).doesNotExist();
+        for (String f : kept) assertThat(dir.resolve(f)).exists();
+        assertThat(HadoopFiles.removeTemporaries(fs, new org.apache.hadoop.fs.Path(dir.resolve("none").toUri()))).isZero();
+    }
 }

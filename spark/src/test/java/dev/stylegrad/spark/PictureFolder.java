@@ -15,11 +15,16 @@ final class PictureFolder {
 
     /** Writes {@code count} pictures and {@code broken} broken ones under {@code dir}; returns the broken files' names. */
     static List<String> write(Path dir, int count, int broken) throws IOException {
+        return write(dir, count, broken, 1);
+    }
+
+    /** As {@link #write(Path, int, int)}, with every side {@code scale} times longer. */
+    static List<String> write(Path dir, int count, int broken, int scale) throws IOException {
         Path drawn = Files.createTempDirectory("stylegrad-drawn");
         ExampleImages.main(new String[] {drawn.toString(), "1", Integer.toString(count)});
         for (int k = 1; k <= count; k++) {
             RgbImage img = ImageFiles.read(drawn.resolve(String.format("landscape-%04d.png", k)), ImageFiles.DEFAULT_MAX_PIXELS);
-            int w = 64 + 37 * (k % 7), h = 48 + 29 * (k % 5); // mixed sizes and aspects
+            int w = scale * (64 + 37 * (k % 7)), h = scale * (48 + 29 * (k % 5)); // mixed sizes and aspects
             String name = String.format("%s/pic-%04d.%s", k % 3 == 0 ? "sub/deeper" : k % 3 == 1 ? "sub" : ".", k, k % 4 == 0 ? "jpg" : "png");
             Path out = dir.resolve(name).normalize();
             Files.createDirectories(out.getParent());

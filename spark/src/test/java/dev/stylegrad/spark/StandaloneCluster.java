@@ -54,6 +54,76 @@ final class StandaloneCluster implements AutoCloseable {
         w.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Kills worker {@code i} and its executors with SIGKILL at a moment one of its executors holds a file under
+     * {@code dir} open that has no bytes yet, so the kill lands inside a write (as a machine that dies does). Returns that file, or
+     * {@code null} if no write was seen before the deadline (the worker is killed then all the same). Linux: the open
+     * files are read from {@code /proc/<pid>/fd}.
+     */
+    String killWhileWriting(int i, Path dir, long deadlineNanos) throws IOException, InterruptedException {
+        String prefix = dir.toRealPath() + "/";
+        Process w = workers.get(i);
+        String seen = null;
+        try (Signals signals = new Signals()) {
+            while (seen == null && System.nanoTime() < deadlineNanos) {
+                for (ProcessHandle executor : w.descendants().toList()) {
+                    String open = openUnder(executor.pid(), prefix);
+                    if (open == null) continue;
+                    // Freeze it, and kill only if the write is still unfinished while it cannot move on.
+                    signals.send("STOP", executor.pid());
+                    if (open.equals(openUnder(executor.pid(), prefix))) {
+                        seen = open;
+                        break;
+                    }
+                    signals.send("CONT", executor.pid());
+                }
+            }
+        }
+        kill(i);
+        return seen;
+    }
+
+    /** Sends signals through one shell whose {@code kill} is a builtin: no process start between seeing and freezing. */
+    private static final class Signals implements AutoCloseable {
+        private final Process shell;
+        private final java.io.BufferedWriter commands;
+        private final java.io.BufferedReader answers;
+
+        Signals() throws IOException {
+            shell = new ProcessBuilder("bash", "-c", "while read -r s p; do kill -$s $p 2>/dev/null; echo .; done").start();
+            commands = shell.outputWriter();
+            answers = shell.inputReader();
+        }
+
+        void send(String name, long pid) throws IOException {
+            commands.write(name + " " + pid + "\n");
+            commands.flush();
+            answers.readLine();
+        }
+
+        @Override
+        public void close() {
+            shell.destroyForcibly();
+        }
+    }
+
+    private static String openUnder(long pid, String prefix) {
+        try (var fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    // Empty: its bytes are still to come (ImageIO caches an encoding and writes it at the end).
+                    if (target.toString().startsWith(prefix) && Files.size(target) == 0) return target.toString();
+                } catch (IOException e) {
+                    // closed since it was listed
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return null;
+    }
+
     private Process start(String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         cmd.addAll(Arrays.asList(OPENS.trim().split("\\s+")));
