@@ -53,7 +53,7 @@ final class ApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (size != null && size < 16) usage("--size must be at least 16 pixels, got " + size);
+        PicturePlan.checkSize(size);
         boolean folder = Files.isDirectory(content);
         List<Path[]> files = folder ? folderFiles() : List.<Path[]>of(singleFile());
         List<String> failed = new ArrayList<>();

@@ -37,7 +37,8 @@ import org.apache.spark.sql.types.StructType;
  * so an output that exists is complete: a rerun skips it, and a job killed halfway resumes where it stopped; the
  * temporaries of executors lost mid-write are deleted when the job ends (so two jobs must not write into one output
  * folder at the same time). Every
- * picture becomes one row of the report (path, status ok/skipped/failed, reason, seconds), also written as
+ * picture becomes one row of the report (path, status ok/skipped/failed, reason, seconds in all and in its parts:
+ * loading the network (the executor's first picture), reading and decoding, the network, encoding and writing), also written as
  * {@value #REPORT} in the output; a picture that fails never fails the job.
  */
 public final class BatchStylize {
@@ -47,7 +48,11 @@ public final class BatchStylize {
             .add("path", DataTypes.StringType, false)
             .add("status", DataTypes.StringType, false)
             .add("reason", DataTypes.StringType, true)
-            .add("seconds", DataTypes.DoubleType, false);
+            .add("seconds", DataTypes.DoubleType, false)
+            .add("load_seconds", DataTypes.DoubleType, false)
+            .add("read_seconds", DataTypes.DoubleType, false)
+            .add("network_seconds", DataTypes.DoubleType, false)
+            .add("write_seconds", DataTypes.DoubleType, false);
 
     /** What to stylize: the model, where the pictures are, where results go, an optional longer side, the pixel limit. */
     public record Job(String model, String input, String output, Integer size, long maxPixels) implements Serializable {}
@@ -69,7 +74,7 @@ public final class BatchStylize {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path input = qualified(new Path(job.input()), conf), output = qualified(new Path(job.output()), conf);
         if (output.toString().startsWith(input + "/") || output.equals(input)) {
-            throw new IllegalArgumentException("--output " + job.output() + " is inside --input " + job.input()
+            throw new dev.stylegrad.style.SettingsException("--output " + job.output() + " is inside --input " + job.input()
                     + ": results would be taken for pictures on the next run; give a folder outside it");
         }
         Path model = qualified(new Path(job.model()), conf);
@@ -119,7 +124,7 @@ public final class BatchStylize {
             n.put("path", r.getString(0));
             n.put("status", r.getString(1));
             if (!r.isNullAt(2)) n.put("reason", r.getString(2));
-            n.put("seconds", r.getDouble(3));
+            for (int k = 3; k < REPORT_SCHEMA.size(); k++) n.put(REPORT_SCHEMA.fields()[k].name(), r.getDouble(k));
             s.append(json.writeValueAsString(n)).append('\n');
         }
         HadoopFiles.writeAtomically(target.getFileSystem(conf), target, out -> out.write(s.toString().getBytes(StandardCharsets.UTF_8)));
@@ -148,6 +153,8 @@ public final class BatchStylize {
                 String path = paths.next().getString(0);
                 long t0 = System.nanoTime();
                 String status, reason = null;
+                double load = 0;
+                PictureWork.Seconds parts = new PictureWork.Seconds(0, 0, 0);
                 try {
                     Path source = new Path(URI.create(path)), target = new Path(output + "/" + relative(path));
                     FileSystem fs = target.getFileSystem(conf);
@@ -155,14 +162,17 @@ public final class BatchStylize {
                         status = "skipped";
                         reason = "output exists";
                     } else {
-                        PictureWork.stylize(ExecutorNetworks.get(model, conf), source, target, job.size(), job.maxPixels(), conf);
+                        long l0 = System.nanoTime();
+                        var net = ExecutorNetworks.get(model, conf); // only the executor's first picture waits for it
+                        load = (System.nanoTime() - l0) / 1e9;
+                        parts = PictureWork.stylize(net, source, target, job.size(), job.maxPixels(), conf);
                         status = "ok";
                     }
                 } catch (Exception | Error e) { // one picture, whatever is wrong with it, is one row, never a failed job
                     status = "failed";
                     reason = e instanceof OutOfMemoryError ? "ran out of memory" : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
                 }
-                rows.add(RowFactory.create(path, status, reason, (System.nanoTime() - t0) / 1e9));
+                rows.add(RowFactory.create(path, status, reason, (System.nanoTime() - t0) / 1e9, load, parts.read(), parts.network(), parts.write()));
                 done.add(1);
             }
             return rows.iterator();

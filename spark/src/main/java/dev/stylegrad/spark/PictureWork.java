@@ -17,7 +17,11 @@ import org.apache.hadoop.fs.Path;
 final class PictureWork {
     private PictureWork() {}
 
-    static void stylize(TransformerNet net, Path source, Path target, Integer size, long maxPixels, Configuration conf) throws IOException {
+    /** Where one picture's seconds went: reading and decoding, the network, encoding and writing. */
+    record Seconds(double read, double network, double write) {}
+
+    static Seconds stylize(TransformerNet net, Path source, Path target, Integer size, long maxPixels, Configuration conf) throws IOException {
+        long t0 = System.nanoTime(), t1, t2;
         java.nio.file.Path local = null, scratch = null, encoded = null;
         try {
             FileSystem in = source.getFileSystem(conf);
@@ -32,8 +36,11 @@ final class PictureWork {
             if (!plan.ok()) throw new IllegalArgumentException(plan.problem());
             RgbImage result;
             try (MemoryScope scope = MemoryScope.open("spark-apply")) {
-                result = Pictures.fromArray(net.apply(Pictures.toArray(InputImages.load(local, size, maxPixels))));
+                var pixels = Pictures.toArray(InputImages.load(local, size, maxPixels));
+                t1 = System.nanoTime();
+                result = Pictures.fromArray(net.apply(pixels));
             }
+            t2 = System.nanoTime();
             FileSystem out = target.getFileSystem(conf);
             if ("file".equals(out.getUri().getScheme())) {
                 java.nio.file.Path file = java.nio.file.Path.of(target.toUri());
@@ -45,6 +52,7 @@ final class PictureWork {
                 java.nio.file.Path bytes = encoded;
                 HadoopFiles.writeAtomically(out, target, o -> Files.copy(bytes, o));
             }
+            return new Seconds((t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
         } finally {
             if (scratch != null) Files.deleteIfExists(scratch);
             if (encoded != null) Files.deleteIfExists(encoded);

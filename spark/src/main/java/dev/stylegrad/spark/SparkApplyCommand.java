@@ -5,6 +5,7 @@ import dev.stylegrad.cli.CommandExtension;
 import dev.stylegrad.cli.ExitCode;
 import dev.stylegrad.cli.PixelLimit;
 import dev.stylegrad.style.image.ImageFiles;
+import dev.stylegrad.style.feedforward.PicturePlan;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class SparkApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (size != null && size < 16) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--size must be at least 16 pixels, got " + size);
+        PicturePlan.checkSize(size);
         SparkSession.Builder b = SparkSession.builder().appName("stylegrad spark-apply");
         conf.forEach(b::config);
         // spark-submit passes its --master as the spark.master property: that one wins over the local default.
@@ -74,6 +75,8 @@ public final class SparkApplyCommand implements Callable<Integer> {
             List<Row> report;
             try {
                 report = BatchStylize.run(spark, new BatchStylize.Job(model, input, output, size, maxPixels), new PrintedProgress()).collectAsList();
+            } catch (dev.stylegrad.style.SettingsException e) {
+                throw e; // a usage error, as for apply
             } catch (java.io.FileNotFoundException | IllegalArgumentException e) {
                 throw new BadInputException(e.getMessage());
             }

@@ -55,6 +55,12 @@ class BatchStylizeLocalTest {
         Map<String, List<Row>> byStatus = BatchStylize.run(spark, job).collectAsList().stream().collect(Collectors.groupingBy(r -> r.getString(1)));
         assertThat(byStatus.get("ok")).hasSize(PICTURES);
         assertThat(byStatus.get("failed")).hasSize(BROKEN);
+        for (Row r : byStatus.get("ok")) { // the parts are measured inside the whole, and the network always takes time
+            assertThat(r.getDouble(4) + r.getDouble(5) + r.getDouble(6) + r.getDouble(7)).as("%s", r).isLessThanOrEqualTo(r.getDouble(3));
+            assertThat(r.getDouble(6)).as("%s", r).isPositive();
+            assertThat(r.getDouble(5)).as("%s", r).isPositive();
+            assertThat(r.getDouble(7)).as("%s", r).isPositive();
+        }
         for (Row r : byStatus.get("failed")) {
             assertThat(broken).anyMatch(name -> r.getString(0).endsWith("/" + name));
             assertThat(r.getString(2)).contains(r.getString(0).substring(r.getString(0).lastIndexOf('/') + 1));
@@ -75,6 +81,8 @@ class BatchStylizeLocalTest {
 
         Map<String, Long> rerun = BatchStylize.run(spark, job).collectAsList().stream().collect(Collectors.groupingBy(r -> r.getString(1), Collectors.counting()));
         assertThat(rerun).containsEntry("skipped", (long) PICTURES).containsEntry("failed", (long) BROKEN).doesNotContainKey("ok");
+        assertThat(Files.readAllLines(output.resolve(BatchStylize.REPORT))).filteredOn(l -> l.contains("\"skipped\""))
+                .hasSize(PICTURES).allMatch(l -> l.contains("\"network_seconds\":0.0") && l.contains("\"load_seconds\":0.0"));
         try (Stream<Path> walk = Files.walk(output)) {
             assertThat(walk.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()).isEmpty();
         }

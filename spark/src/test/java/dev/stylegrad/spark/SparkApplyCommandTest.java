@@ -44,7 +44,12 @@ class SparkApplyCommandTest {
         assertThat(missing.err()).contains("none.safetensors: no such model file");
         Result inside = run("spark-apply", "--model", BatchStylizeLocalTest.MODEL.toString(), "--input", input.toString(), "--output",
                 input.resolve("styled").toString());
-        assertThat(inside.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(inside.code()).isEqualTo(ExitCode.USAGE);
         assertThat(inside.err()).contains("is inside --input");
+        Result tiny = run("spark-apply", "--model", BatchStylizeLocalTest.MODEL.toString(), "--input", input.toString(), "--output",
+                dir.resolve("o3").toString(), "--size", "8");
+        assertThat(tiny.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(tiny.err()).contains("--size must be at least 16 pixels, got 8").doesNotContain("\tat ");
+        assertThat(dir.resolve("o3")).doesNotExist();
     }
 }

@@ -1,6 +1,7 @@
 package dev.stylegrad.style.feedforward;
 
 import dev.stylegrad.models.TransformerNet;
+import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.image.ImageFiles;
 import dev.stylegrad.style.image.Resampler;
 import java.io.IOException;
@@ -18,6 +19,14 @@ import java.util.Locale;
  * @param memory whether the problem is the memory (so a smaller longer side would fix it)
  */
 public record PicturePlan(int width, int height, String problem, boolean memory) {
+    /** The smallest longer side {@code --size} may ask for. */
+    public static final int MIN_SIZE = 16;
+
+    /** Checks a requested longer side (null: each picture's own size) before any picture is read. */
+    public static void checkSize(Integer maxSide) {
+        if (maxSide != null && maxSide < MIN_SIZE) throw new SettingsException("--size must be at least " + MIN_SIZE + " pixels, got " + maxSide);
+    }
+
     /**
      * @throws IOException naming the file if it cannot be read, is not a picture or declares more than {@code maxPixels}
      */
