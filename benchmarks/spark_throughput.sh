@@ -2,6 +2,7 @@
 # Pictures per second of `stylegrad apply` on a folder, of `spark-apply` in local mode, and of `spark-apply` on a
 # standalone cluster of 1 and 2 one-core workers on this machine, on the same folder (benchmarks/RESULTS.md).
 # Usage: benchmarks/spark_throughput.sh MODEL WORKDIR   (after `mvn -B -ntp package -DskipTests -pl spark -am`)
+# Each job's report is kept as WORKDIR/report-*.jsonl; benchmarks/spark_report.py says where its time went.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="$(realpath "$1")"; work="$(realpath -m "$2")"
@@ -24,7 +25,7 @@ echo "machine: $(lscpu | grep 'Model name' | sed 's/.*: *//'), $(nproc) cores"
 for round in $(seq 1 "${ROUNDS:-2}"); do
   rm -rf "$work/out-apply"; echo "apply round $round: $(seconds run apply --model "$model" --content "$work/in/small" --out "$work/out-apply/small") s small + $(seconds run apply --model "$model" --content "$work/in/large" --out "$work/out-apply/large") s large"
   rm -rf "$work/out-local"; echo "spark-apply local round $round: $(seconds run spark-apply --model "$model" --input "$work/in" --output "$work/out-local") s"
-  tail -1 "$work/last.err"
+  tail -1 "$work/last.err"; cp "$work/out-local/stylegrad-report.jsonl" "$work/report-local-$round.jsonl"
 done
 for workers in 1 2; do
   logs="$work/cluster-$workers"; mkdir -p "$logs"
@@ -38,6 +39,6 @@ for workers in 1 2; do
   until curl -s "http://127.0.0.1:$ui/json/" | grep -q "\"aliveworkers\" : $workers"; do sleep 1; done
   rm -rf "$work/out-cluster"
   echo "spark-apply cluster $workers worker(s): $(seconds run spark-apply --model "$model" --input "$work/in" --output "$work/out-cluster" --master spark://127.0.0.1:$port --conf spark.executor.memory=5g --conf spark.executorEnv.OMP_NUM_THREADS=1) s"
-  tail -1 "$work/last.err"
+  tail -1 "$work/last.err"; cp "$work/out-cluster/stylegrad-report.jsonl" "$work/report-cluster-$workers.jsonl"
   kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
 done
