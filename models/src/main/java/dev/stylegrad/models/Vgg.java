@@ -368,6 +368,26 @@ public final class Vgg {
         return source;
     }
 
+    /**
+     * How to load this network again elsewhere (another JVM, a Spark executor): its file, layers, pooling, gradient
+     * precision and data type. Loading it where the same file is readable gives the same weights, bit for bit.
+     */
+    public Spec spec() {
+        return new Spec(architecture, source.toAbsolutePath().toString(), layers.get(layers.size() - 1).name(), pooling, gradientPrecision,
+                weights[0].value().dataType().name());
+    }
+
+    /** {@link #spec()}: a serializable recipe for this network. */
+    public record Spec(Architecture architecture, String file, String deepestLayer, Pooling pooling, Precision precision, String dataType)
+            implements java.io.Serializable {
+        /** Loads the network the recipe describes (from {@link #file} as this JVM sees it). */
+        public Vgg load() throws IOException {
+            Vgg net = Vgg.load(architecture, Path.of(file), deepestLayer, pooling).withGradientPrecision(precision);
+            DataType type = DataType.valueOf(dataType);
+            return type == DataType.FLOAT ? net : net.withDataType(type);
+        }
+    }
+
     /** {@link Architecture#stride} of VGG19. */
     public static int stride(String layer) {
         return Architecture.VGG19.stride(layer);

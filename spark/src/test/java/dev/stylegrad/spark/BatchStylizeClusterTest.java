@@ -47,13 +47,7 @@ class BatchStylizeClusterTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = new StandaloneCluster(dir.resolve("cluster"), 2, 1, "2g");
-        spark = SparkSession.builder().master(cluster.masterUrl()).appName("stylegrad-cluster-test")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.executor.memory", "1200m").config("spark.executor.cores", "1")
-                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .config("spark.jars", Path.of(System.getProperty("stylegrad.spark.jar")).toAbsolutePath().toString())
-                .getOrCreate();
+        spark = cluster.session("stylegrad-cluster-test");
         net = TransformerNet.load(MODEL);
     }
 

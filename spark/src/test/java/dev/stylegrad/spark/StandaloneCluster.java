@@ -46,6 +46,17 @@ final class StandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
+    /** A session on this cluster as the tests use it: one one-core executor per worker, the job's jar shipped. */
+    org.apache.spark.sql.SparkSession session(String name) {
+        return org.apache.spark.sql.SparkSession.builder().master(masterUrl()).appName(name)
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.executor.memory", "1200m").config("spark.executor.cores", "1")
+                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .config("spark.jars", Path.of(System.getProperty("stylegrad.spark.jar")).toAbsolutePath().toString())
+                .getOrCreate();
+    }
+
     /** Kills worker {@code i} with SIGKILL (its executors notice their worker is gone and exit). */
     void kill(int i) throws InterruptedException {
         Process w = workers.get(i);

@@ -12,12 +12,13 @@ import java.util.List;
  * and its size is congruent to the picture's modulo {@code align}, so a window that ends at the border still starts
  * on the grid.
  */
-record TileGrid(int width, int height, int ownedSide, int halo, int align, int windowWidth, int windowHeight, List<Tile> tiles) {
+record TileGrid(int width, int height, int ownedSide, int halo, int align, int windowWidth, int windowHeight, List<Tile> tiles)
+        implements java.io.Serializable {
     /**
      * One tile: the owned region [x0, x1) × [y0, y1) and the window [wx, wx + windowWidth) × [wy, wy + windowHeight)
      * it is computed on, in picture pixels.
      */
-    record Tile(int x0, int y0, int x1, int y1, int wx, int wy) {}
+    record Tile(int x0, int y0, int x1, int y1, int wx, int wy) implements java.io.Serializable {}
 
     /**
      * @param ownedSide longest side of an owned region, rounded up to a multiple of {@code align}

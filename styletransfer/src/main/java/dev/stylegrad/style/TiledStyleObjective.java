@@ -46,6 +46,8 @@ final class TiledStyleObjective implements Objective {
     private final Map<String, long[]> pictureFeatureShape = new LinkedHashMap<>();
     private final boolean seedOwnedOnly;
     private final WindowProgress progress;
+    private final TileRunner runner;
+    private final TilePasses.Losses losses;
 
     /**
      * Told when a pass over the windows begins ({@code done = 0}) and after each window; {@code phase} names the pass
@@ -66,17 +68,20 @@ final class TiledStyleObjective implements Objective {
      */
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid) {
-        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, grid, true, (phase, done, total) -> { });
+        this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, grid, true, (phase, done, total) -> { },
+                TileRunner.HERE);
     }
 
     /**
-     * As above, telling {@code progress} after each window (on this thread), for progress output during long steps;
-     * {@code seedOwnedOnly = false} seeds every window position: wrong (features in the halo count twice), for tests.
+     * As above, telling {@code progress} after each window (on this thread), for progress output during long steps, and
+     * running the passes' windows on {@code runner}; {@code seedOwnedOnly = false} seeds every window position: wrong
+     * (features in the halo count twice), for tests.
      */
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid,
-                        boolean seedOwnedOnly, WindowProgress progress) {
+                        boolean seedOwnedOnly, WindowProgress progress, TileRunner runner) {
         this.net = net;
+        this.runner = runner;
         this.progress = progress;
         this.contentLayers = contentLayers;
         this.styleLayers = styleLayers;
@@ -87,6 +92,8 @@ final class TiledStyleObjective implements Objective {
         LinkedHashSet<String> all = new LinkedHashSet<>(contentLayers.keySet());
         all.addAll(styleLayers.keySet());
         this.layers = List.copyOf(all);
+        this.losses = new TilePasses.Losses(new LinkedHashMap<>(contentLayers), new LinkedHashMap<>(styleLayers), contentWeight, tvWeight,
+                new ArrayList<>(layers), seedOwnedOnly);
         if (grid.width() != content.size(3) || grid.height() != content.size(2)) {
             throw new IllegalArgumentException("tiled objective: the grid is for " + grid.width() + "x" + grid.height() + " pixels, the content has "
                     + content.size(3) + "x" + content.size(2));
@@ -113,28 +120,27 @@ final class TiledStyleObjective implements Objective {
 
     @Override
     public Evaluation evaluate(INDArray x, INDArray grad) {
-        // Pass 1: the Gram matrices and content differences, summed over owned positions.
+        // Pass 1: the Gram matrices and content differences, summed over owned positions in the tiles' order.
         Map<String, INDArray> grams = new LinkedHashMap<>();
         Map<String, double[]> squaredDifferences = new LinkedHashMap<>();
         for (String layer : contentLayers.keySet()) squaredDifferences.put(layer, new double[1]);
-        forEachWindow(PASS_1, x, grid, layers, (tile, f) -> {
-            f.forEach((layer, feature) -> pictureShape(layer, feature.value().size(1)));
-            for (String layer : contentLayers.keySet()) {
-                INDArray feature = f.get(layer).value();
-                INDArrayIndex[] ownedHere = ownedIndices(tile, layer, feature, false);
-                if (isEmpty(ownedHere)) continue;
-                INDArray owned = feature.get(ownedHere);
-                INDArray target = contentTargets.get(layer).get(ownedIndices(tile, layer, feature, true));
-                double norm = owned.sub(target).norm2Number().doubleValue();
-                squaredDifferences.get(layer)[0] += norm * norm;
-            }
-            addGramsOn(grid, tile, f, grams);
+        List<TilePasses.Pass1> pass1 = new ArrayList<>();
+        for (TileGrid.Tile tile : grid.tiles()) pass1.add(new TilePasses.Pass1(grid, tile, window(x, tile), targets(tile, true), losses));
+        inOrder(PASS_1, pass1, r -> {
+            r.squaredDifferences().forEach((layer, sq) -> squaredDifferences.get(layer)[0] += sq);
+            r.grams().forEach((layer, g) -> {
+                INDArray sum = grams.get(layer);
+                if (sum == null) grams.put(layer, g.array());
+                else sum.addi(g.array());
+            });
         });
+        for (String layer : contentLayers.keySet()) pictureShape(layer, contentTargets.get(layer).size(1));
+        for (String layer : styleLayers.keySet()) pictureShape(layer, grams.get(layer).size(1));
         double content = 0, style = 0;
         for (Map.Entry<String, Double> e : contentLayers.entrySet()) {
             content += e.getValue() * squaredDifferences.get(e.getKey())[0] / elements(e.getKey());
         }
-        Map<String, INDArray> seeds = new LinkedHashMap<>(); // (dL/dG + dL/dGᵀ) per style layer, [1, C, C]
+        LinkedHashMap<String, ShippedArray> seeds = new LinkedHashMap<>(); // (dL/dG + dL/dGᵀ) per style layer, [1, C, C]
         for (Map.Entry<String, Double> e : styleLayers.entrySet()) {
             String layer = e.getKey();
             INDArray diff = grams.get(layer).sub(styleGrams.get(layer));
@@ -142,49 +148,52 @@ final class TiledStyleObjective implements Objective {
             double scale = e.getValue() / elements(layer), norm = diff.norm2Number().doubleValue();
             style += scale * norm * norm / (channels * channels);
             // L_l = β·scale·mean(diff²): dL/dG = β·scale·2·diff/C²; symmetric, so dL/dG + dL/dGᵀ doubles it.
-            seeds.put(layer, diff.muli(4 * styleWeight * scale / (channels * channels)));
+            seeds.put(layer, ShippedArray.of(diff.muli(4 * styleWeight * scale / (channels * channels))));
         }
         double partial = contentWeight * content + styleWeight * style;
         if (!Double.isFinite(partial)) return new Evaluation(contentWeight * content, styleWeight * style, 0, partial);
 
-        // Pass 2: back-propagate each window's share.
+        // Pass 2: back-propagate each window's share, added into the picture's gradient in the tiles' order.
         grad.assign(0);
         double[] tv = {0};
-        forEachWindowWithTape(x, (tile, image, f) -> {
-            Tensor surrogate = null;
-            for (Map.Entry<String, Double> e : contentLayers.entrySet()) {
-                String layer = e.getKey();
-                Tensor feature = f.get(layer);
-                if (isEmpty(seededIndices(tile, layer, feature.value(), false))) continue;
-                INDArray target = contentTargets.get(layer).get(seededIndices(tile, layer, feature.value(), true)).dup('c');
-                Tensor d = Ops.sub(owned(tile, layer, feature), Tensor.constant(target));
-                surrogate = plus(surrogate, Ops.mul(Ops.sum(Ops.square(d)), contentWeight * e.getValue() / elements(layer)));
-            }
-            for (String layer : styleLayers.keySet()) {
-                Tensor feature = f.get(layer);
-                INDArrayIndex[] idx = seededIndices(tile, layer, feature.value(), false);
-                if (isEmpty(idx)) continue;
-                // ⟨f, seed⟩ over the seeded box, seed = (dL/dG + dL/dGᵀ)·f there, held constant: its gradient is the seed.
-                INDArray box = feature.value().get(idx), contiguous = box;
-                if (box.isView()) contiguous = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
-                INDArray seed = Kernels.mixChannels(seeds.get(layer), contiguous, net.gradientPrecision());
-                if (contiguous != box) MemoryScope.release(contiguous);
-                long[] shape = feature.shape();
-                surrogate = plus(surrogate, Ops.boxDot(feature, Tensor.constant(seed), new long[] {0, 0, idx[2].offset(), idx[3].offset()},
-                        new long[] {shape[0], shape[1], idx[2].offset() + idx[2].length(), idx[3].offset() + idx[3].length()}));
-            }
-            if (tvWeight != 0) {
-                Tensor t = ownedTotalVariation(tile, image);
-                if (t != null) {
-                    tv[0] += t.value().getDouble(0);
-                    surrogate = plus(surrogate, Ops.mul(t, tvWeight));
-                }
-            }
-            if (surrogate == null) return; // a border tile too thin to own a position of any loss layer
-            surrogate.backward();
-            grad.get(windowIndices(tile)).addi(image.grad());
+        LinkedHashMap<String, Double> elements = new LinkedHashMap<>();
+        for (String layer : contentLayers.keySet()) elements.put(layer, elements(layer));
+        List<TilePasses.Pass2> pass2 = new ArrayList<>();
+        for (TileGrid.Tile tile : grid.tiles()) {
+            pass2.add(new TilePasses.Pass2(grid, tile, window(x, tile), targets(tile, seedOwnedOnly), seeds, elements, losses));
+        }
+        int[] k = {0};
+        inOrder(PASS_2, pass2, r -> {
+            TileGrid.Tile tile = grid.tiles().get(k[0]++);
+            if (r.hasTotalVariation()) tv[0] += r.totalVariation();
+            if (r.windowGradient() != null) grad.get(windowIndices(grid, tile)).addi(r.windowGradient().array());
         });
         return new Evaluation(contentWeight * content, styleWeight * style, tvWeight * tv[0], partial + tvWeight * tv[0]);
+    }
+
+    /** Runs a pass's tasks on the runner, telling {@link #progress} as results arrive in order. */
+    private <R extends java.io.Serializable> void inOrder(String phase, List<? extends TileTask<R>> tasks, java.util.function.Consumer<R> body) {
+        progress.windowsDone(phase, 0, tasks.size());
+        int[] done = {0};
+        runner.runAll(phase, net, tasks, r -> {
+            body.accept(r);
+            progress.windowsDone(phase, ++done[0], tasks.size());
+        });
+    }
+
+    /** The tile's window of the picture: a view (a task copies it where it runs). */
+    private ShippedArray window(INDArray picture, TileGrid.Tile tile) {
+        return ShippedArray.of(picture.get(windowIndices(grid, tile)));
+    }
+
+    /** The content targets at the positions the tile owns (or, for tests, seeds), per content layer: views. */
+    private LinkedHashMap<String, ShippedArray> targets(TileGrid.Tile tile, boolean ownedOnly) {
+        LinkedHashMap<String, ShippedArray> t = new LinkedHashMap<>();
+        for (String layer : contentLayers.keySet()) {
+            INDArrayIndex[] idx = TilePasses.seeded(grid, tile, layer, ownedOnly, true);
+            if (!TilePasses.isEmpty(idx)) t.put(layer, ShippedArray.of(contentTargets.get(layer).get(idx)));
+        }
+        return t;
     }
 
     private void computeContentTargets(INDArray content) {
@@ -197,9 +206,9 @@ final class TiledStyleObjective implements Objective {
                     long[] shape = pictureShape(layer, feature.size(1));
                     contentTargets.put(layer, MemoryScope.outside(() -> Nd4j.create(content.dataType(), shape)));
                 }
-                INDArrayIndex[] ownedHere = ownedIndices(tile, layer, feature, false);
-                if (isEmpty(ownedHere)) continue;
-                contentTargets.get(layer).get(ownedIndices(tile, layer, feature, true)).assign(feature.get(ownedHere));
+                INDArrayIndex[] ownedHere = TilePasses.owned(grid, tile, layer, false);
+                if (TilePasses.isEmpty(ownedHere)) continue;
+                contentTargets.get(layer).get(TilePasses.owned(grid, tile, layer, true)).assign(feature.get(ownedHere));
             }
         });
     }
@@ -213,14 +222,9 @@ final class TiledStyleObjective implements Objective {
 
     private void addGramsOn(TileGrid on, TileGrid.Tile tile, Map<String, Tensor> f, Map<String, INDArray> into) {
         for (String layer : styleLayers.keySet()) {
-            INDArray feature = f.get(layer).value();
-            INDArrayIndex[] idx = ownedIndices(on, tile, layer, feature, false);
-            if (isEmpty(idx)) continue;
-            INDArray box = feature.get(idx);
-            INDArray owned = MemoryScope.allocate(box.dataType(), box.shape()).assign(box);
-            long[] s = owned.shape();
-            INDArray g = Kernels.gram(owned.reshape('c', s[0], s[1], s[2] * s[3]));
-            MemoryScope.release(owned);
+            INDArrayIndex[] idx = TilePasses.owned(on, tile, layer, false);
+            if (TilePasses.isEmpty(idx)) continue;
+            INDArray g = TilePasses.gramOfBox(f.get(layer).value(), idx);
             INDArray sum = into.get(layer);
             if (sum == null) into.put(layer, MemoryScope.keep(g));
             else sum.addi(g);
@@ -247,90 +251,14 @@ final class TiledStyleObjective implements Objective {
         }
     }
 
-    private interface WindowPass {
-        void accept(TileGrid.Tile tile, Tensor image, Map<String, Tensor> features);
-    }
-
-    private void forEachWindowWithTape(INDArray picture, WindowPass body) {
-        eachTile(PASS_2, grid, tile -> {
-            try (MemoryScope scope = MemoryScope.open(SCOPE)) {
-                Tensor image = Tensor.parameter(copyWindow(picture, grid, tile));
-                body.accept(tile, image, net.forward(image, layers));
-            }
-        });
-    }
-
     private static INDArray copyWindow(INDArray picture, TileGrid on, TileGrid.Tile tile) {
         INDArray window = MemoryScope.allocate(picture.dataType(), 1, picture.size(1), on.windowHeight(), on.windowWidth());
         return window.assign(picture.get(windowIndices(on, tile)));
     }
 
-    private INDArrayIndex[] windowIndices(TileGrid.Tile tile) {
-        return windowIndices(grid, tile);
-    }
-
     private static INDArrayIndex[] windowIndices(TileGrid on, TileGrid.Tile tile) {
         return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(),
             NDArrayIndex.interval(tile.wy(), tile.wy() + on.windowHeight()), NDArrayIndex.interval(tile.wx(), tile.wx() + on.windowWidth())};
-    }
-
-    private INDArrayIndex[] ownedIndices(TileGrid.Tile tile, String layer, INDArray windowFeature, boolean inPicture) {
-        return ownedIndices(grid, tile, layer, windowFeature, inPicture);
-    }
-
-    /**
-     * The positions of {@code layer} that {@code tile} owns, in the window's feature map or (inPicture) in the whole
-     * picture's. Owned pixels [x0, x1) give positions [x0/s, x1/s) for the layer's stride s; at the picture's far
-     * border the layer's flooring decides, which the window (it ends there too) reproduces.
-     */
-    private static INDArrayIndex[] ownedIndices(TileGrid on, TileGrid.Tile tile, String layer, INDArray windowFeature, boolean inPicture) {
-        int s = Vgg.stride(layer);
-        long fh = windowFeature.size(2), fw = windowFeature.size(3);
-        long y0 = (tile.y0() - tile.wy()) / s, x0 = (tile.x0() - tile.wx()) / s;
-        long y1 = tile.y1() == on.height() ? fh : (tile.y1() - tile.wy()) / s;
-        long x1 = tile.x1() == on.width() ? fw : (tile.x1() - tile.wx()) / s;
-        long dy = inPicture ? tile.wy() / s : 0, dx = inPicture ? tile.wx() / s : 0;
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(),
-            NDArrayIndex.interval(y0 + dy, Math.max(y0, y1) + dy), NDArrayIndex.interval(x0 + dx, Math.max(x0, x1) + dx)};
-    }
-
-    /** Where pass 2 seeds the gradient: the owned positions (or, for tests, the whole window). */
-    private INDArrayIndex[] seededIndices(TileGrid.Tile tile, String layer, INDArray windowFeature, boolean inPicture) {
-        if (seedOwnedOnly) return ownedIndices(tile, layer, windowFeature, inPicture);
-        int s = Vgg.stride(layer);
-        long dy = inPicture ? tile.wy() / s : 0, dx = inPicture ? tile.wx() / s : 0;
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(),
-            NDArrayIndex.interval(dy, dy + windowFeature.size(2)), NDArrayIndex.interval(dx, dx + windowFeature.size(3))};
-    }
-
-    private Tensor owned(TileGrid.Tile tile, String layer, Tensor feature) {
-        long[] shape = feature.shape();
-        INDArrayIndex[] idx = seededIndices(tile, layer, feature.value(), false);
-        return Ops.slice(feature, new long[] {0, 0, idx[2].offset(), idx[3].offset()},
-                new long[] {shape[0], shape[1], idx[2].offset() + idx[2].length(), idx[3].offset() + idx[3].length()});
-    }
-
-    /**
-     * Total variation of the pixel pairs whose first pixel (top or left) the tile owns: every pair of the picture
-     * once, across tile borders too (the window reaches past the owned region).
-     */
-    private Tensor ownedTotalVariation(TileGrid.Tile tile, Tensor image) {
-        long c = image.shape()[1];
-        long y0 = tile.y0() - tile.wy(), y1 = tile.y1() - tile.wy(), x0 = tile.x0() - tile.wx(), x1 = tile.x1() - tile.wx();
-        Tensor t = null;
-        long downRows = Math.min(tile.y1(), grid.height() - 1) - tile.y0(); // pairs (y, y+1) need y+1 in the picture
-        if (downRows > 0) {
-            Tensor d = Ops.sub(Ops.slice(image, new long[] {0, 0, y0 + 1, x0}, new long[] {1, c, y0 + 1 + downRows, x1}),
-                    Ops.slice(image, new long[] {0, 0, y0, x0}, new long[] {1, c, y0 + downRows, x1}));
-            t = plus(t, Ops.sum(Ops.square(d)));
-        }
-        long rightCols = Math.min(tile.x1(), grid.width() - 1) - tile.x0();
-        if (rightCols > 0) {
-            Tensor d = Ops.sub(Ops.slice(image, new long[] {0, 0, y0, x0 + 1}, new long[] {1, c, y1, x0 + 1 + rightCols}),
-                    Ops.slice(image, new long[] {0, 0, y0, x0}, new long[] {1, c, y1, x0 + rightCols}));
-            t = plus(t, Ops.sum(Ops.square(d)));
-        }
-        return t;
     }
 
     /** Elements of the whole picture's feature map of {@code layer} (C·H·W), the losses' normalizer. */
@@ -351,12 +279,5 @@ final class TiledStyleObjective implements Objective {
         });
     }
 
-    private static boolean isEmpty(INDArrayIndex[] idx) {
-        return idx[2].length() == 0 || idx[3].length() == 0;
-    }
-
-    private static Tensor plus(Tensor sum, Tensor term) {
-        return sum == null ? term : Ops.add(sum, term);
-    }
 
 }

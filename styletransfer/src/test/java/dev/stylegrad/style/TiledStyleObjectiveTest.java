@@ -47,7 +47,8 @@ class TiledStyleObjectiveTest {
 
     static TiledStyleObjective tiled(Vgg net, int halo, boolean seedOwnedOnly) {
         return new TiledStyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
-                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(halo), seedOwnedOnly, (phase, done, total) -> { });
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(halo), seedOwnedOnly, (phase, done, total) -> { },
+                TileRunner.HERE);
     }
 
     /** The content's tiles of side TILE with this halo, on relu5_1's grid. */
@@ -82,6 +83,23 @@ class TiledStyleObjectiveTest {
             worstGradient = Math.max(worstGradient, ExactArrays.maxAbsDifference(gradTiled, gradReference) / gradReference.amaxNumber().doubleValue());
         }
         return new Comparison(worstLoss, worstGradient);
+    }
+
+    @Test
+    void tasksThatTravelAsBytesAndRunOnAReloadedNetworkGiveTheSameStepBitForBit() {
+        for (Vgg n : List.of(net, double64)) {
+            SerializingTileRunner remote = new SerializingTileRunner();
+            TiledStyleObjective here = tiled(n, 80, true);
+            TiledStyleObjective there = new TiledStyleObjective(n, content.castTo(dtype(n)), List.of(style.castTo(dtype(n))), new double[] {1},
+                    new java.util.LinkedHashMap<>(CONTENT), LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> { }, remote);
+            INDArray x = StyleObjectiveLossTest.image(3, H, W).muli(0.3).addi(content.mul(0.7)).castTo(dtype(n));
+            INDArray gHere = x.ulike(), gThere = x.ulike();
+            Objective.Evaluation a = here.evaluate(x, gHere), b = there.evaluate(x, gThere);
+            assertThat(new double[] {b.total(), b.content(), b.style(), b.tv()}).containsExactly(a.total(), a.content(), a.style(), a.tv());
+            assertThat(ExactArrays.maxAbsDifference(gThere, gHere)).isZero();
+            assertThat(gHere.amaxNumber().doubleValue()).isPositive();
+            assertThat(remote.bytesShipped).as("the windows, targets and gradients went through bytes").isGreaterThan(12L * 224 * 192 * 3 * 4);
+        }
     }
 
     @Test
@@ -140,7 +158,8 @@ class TiledStyleObjectiveTest {
     void everyPassReportsItsWindowsInOrder() {
         List<String> calls = new java.util.ArrayList<>();
         TiledStyleObjective t = new TiledStyleObjective(net, content, List.of(style), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
-                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total));
+                LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total),
+                TileRunner.HERE);
         int styleWindows = TileGrid.of(200, 152, TILE, 80, 16).tiles().size();
         List<String> expected = new java.util.ArrayList<>();
         for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.CONTENT_TARGETS + " " + k + "/12");

@@ -1,0 +1,96 @@
+package dev.stylegrad.spark;
+
+import dev.stylegrad.models.Vgg;
+import dev.stylegrad.style.TileRunner;
+import dev.stylegrad.style.TileTask;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Computes the windows of tiled steps as the tasks of Spark jobs, one task per window: the driver keeps the picture,
+ * the optimizer's state and the content targets, each task carries its window (and the targets and Gram seeds it
+ * needs), and the results come back in the windows' order, so the step is the same, bit for bit, as in one JVM
+ * (docs/design.md, "Tiles on a cluster"). A task lost with its executor is computed again by Spark, with the same
+ * result. The VGG network is loaded once per executor JVM from {@link Vgg#spec()}: its weights file must be readable
+ * at the same path on every machine.
+ *
+ * <p>One pass at a time: {@link #runAll} may be called from one thread at a time (a run's thread).
+ */
+public final class SparkTileRunner implements TileRunner {
+    private final SparkSession spark;
+    private final Stats stats = new Stats();
+
+    public SparkTileRunner(SparkSession spark) {
+        this.spark = spark;
+    }
+
+    /** What went to and from the executors so far, for the cost model. */
+    public static final class Stats {
+        public long tasks, bytesOut, passes;
+        public double seconds;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    @Override
+    public synchronized <R extends Serializable> void runAll(String phase, Vgg net, List<? extends TileTask<R>> tasks, Consumer<? super R> inOrder) {
+        if (tasks.isEmpty()) return;
+        long t0 = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("stylegrad tiled step: " + phase + ", " + tasks.size() + " windows");
+        List<TileTask<R>> list = new ArrayList<>(tasks);
+        for (TileTask<R> t : list) stats.bytesOut += t.bytesIn();
+        List<R> results = jsc.parallelize(list, list.size()).map(new RunOnExecutor<R>(net.spec())).collect();
+        stats.tasks += list.size();
+        stats.passes++;
+        stats.seconds += (System.nanoTime() - t0) / 1e9;
+        results.forEach(inOrder);
+    }
+
+    @Override
+    public String describe() {
+        return "Spark (" + spark.sparkContext().master() + ")";
+    }
+
+    /** Runs one task on the executor's network. */
+    private static final class RunOnExecutor<R extends Serializable> implements Function<TileTask<R>, R> {
+        private static final long serialVersionUID = 1L;
+        private final Vgg.Spec spec;
+
+        RunOnExecutor(Vgg.Spec spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        public R call(TileTask<R> task) {
+            return task.run(ExecutorVggs.get(spec));
+        }
+    }
+
+    /** The VGG networks this executor JVM has loaded, one per recipe, shared by its task threads (forward is thread-safe). */
+    static final class ExecutorVggs {
+        private static final ConcurrentHashMap<Vgg.Spec, Vgg> LOADED = new ConcurrentHashMap<>();
+
+        private ExecutorVggs() {}
+
+        static Vgg get(Vgg.Spec spec) {
+            return LOADED.computeIfAbsent(spec, s -> {
+                try {
+                    return s.load();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.stylegrad.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stylegrad.models.ModelFixtures;
+import dev.stylegrad.style.StyleTransfer;
+import dev.stylegrad.style.TileRunner;
+import dev.stylegrad.style.image.RgbImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tiled steps whose windows are Spark tasks on a real standalone cluster (master and two one-core workers as separate
+ * JVMs on 127.0.0.1) give the picture and every logged loss of the same run in one JVM, bit for bit; also when a
+ * worker is killed (SIGKILL) in the middle of the run and Spark computes its windows again elsewhere.
+ */
+@Tag("cluster")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TiledRunClusterTest {
+    static final int STEPS = 3;
+
+    @TempDir
+    static Path dir;
+
+    static StandaloneCluster cluster;
+    static SparkSession spark;
+    static Run here;
+
+    /** A run's picture and its losses per step (content, style, total variation, total). */
+    record Run(int[] pixels, List<double[]> losses) {}
+
+    @BeforeAll
+    static void start() throws Exception {
+        here = run(TileRunner.HERE, () -> { });
+        cluster = new StandaloneCluster(dir.resolve("cluster"), 2, 1, "2g");
+        spark = cluster.session("stylegrad-tiled-test");
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        try {
+            if (spark != null) spark.stop();
+        } finally {
+            if (cluster != null) cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void threeTiledStepsOnTheClusterEqualOneJvmBitForBit() throws Exception {
+        SparkTileRunner runner = new SparkTileRunner(spark);
+        Run there = run(runner, () -> { });
+        assertThat(runner.stats().tasks).as("every window of both passes of every step was a task").isEqualTo(12L * 2 * STEPS);
+        assertThat(runner.stats().passes).isEqualTo(2L * STEPS);
+        assertSame(there);
+    }
+
+    @Test
+    @Order(2)
+    void aWorkerKilledInTheMiddleOfTheRunChangesNothing() throws Exception {
+        // Once the second step's first pass is running, worker 0 is killed; Spark must compute its lost windows again.
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+                if (armed.compareAndSet(true, false)) {
+                    try {
+                        cluster.kill(0);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.reason() instanceof org.apache.spark.ExecutorLostFailure) lost.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            Run there = run(new SparkTileRunner(spark), () -> armed.set(true));
+            assertSame(there);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        assertThat(lost.get()).as("windows lost with the killed worker's executor, computed again elsewhere").isPositive();
+    }
+
+    private static void assertSame(Run there) {
+        assertThat(there.losses()).hasSize(STEPS);
+        for (int k = 0; k < STEPS; k++) assertThat(there.losses().get(k)).as("losses of step %d", k).containsExactly(here.losses().get(k));
+        assertThat(there.pixels()).isEqualTo(here.pixels());
+    }
+
+    /** A 3-step run of a 256×192 picture in 64-px tiles (12 windows per pass) with the mini VGG19; {@code afterFirstStep} runs once. */
+    static Run run(TileRunner runner, Runnable afterFirstStep) throws Exception {
+        List<double[]> losses = new ArrayList<>();
+        StyleTransfer.Result r = StyleTransfer.builder().content(picture(1, 256, 192)).style(picture(2, 200, 152))
+                .weights(ModelFixtures.MINI_VGG19).size(256).steps(STEPS).tile(64).tileRunner(runner)
+                .listener(step -> {
+                    var e = step.losses();
+                    losses.add(new double[] {e.content(), e.style(), e.tv(), e.total()});
+                    if (step.index() == 0) afterFirstStep.run();
+                })
+                .build().run();
+        return new Run(r.image().pixels(), losses);
+    }
+
+    /** Smooth colour fields with some noise: features in every layer, different for each seed. */
+    static RgbImage picture(long seed, int w, int h) {
+        Random rng = new Random(seed);
+        double a = rng.nextDouble() * 6, b = rng.nextDouble() * 6;
+        int[] px = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int r = (int) (127 + 100 * Math.sin(a + x * 0.05) + rng.nextInt(20));
+                int g = (int) (127 + 100 * Math.cos(b + y * 0.07) + rng.nextInt(20));
+                int bl = (int) (127 + 100 * Math.sin(a + b + (x + y) * 0.03) + rng.nextInt(20));
+                px[y * w + x] = (Math.min(255, Math.max(0, r)) << 16) | (Math.min(255, Math.max(0, g)) << 8) | Math.min(255, Math.max(0, bl));
+            }
+        }
+        return new RgbImage(w, h, px);
+    }
+}
