@@ -194,6 +194,18 @@ class RunCommandTest {
     }
 
     @Test
+    void masterWithoutTheSparkModuleIsAUsageErrorThatSaysWhatIsMissing() {
+        Path out = dir.resolve("m.png");
+        StylegradCliTest.Result r = run(args("--steps", "1", "--tile", "32", "--out", out.toString(), "--master", "local[2]").toArray(new String[0]));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("--master needs the spark module").doesNotContain("\tat ");
+        assertThat(out).doesNotExist();
+        StylegradCliTest.Result conf = run(args("--steps", "1", "--out", out.toString(), "--conf", "spark.executor.memory=2g").toArray(new String[0]));
+        assertThat(conf.code()).as(conf.err()).isEqualTo(ExitCode.USAGE);
+        assertThat(conf.err()).contains("--conf sets Spark settings for --master");
+    }
+
+    @Test
     void withoutContentAndStyleItStylizesTheBundledExamples() throws IOException {
         Path home = Files.createDirectories(dir.resolve("checkout/weights"));
         StylegradCliTest.run("weights", "convert", "--weights", WEIGHTS, "--out", home.resolve("vgg19-features.safetensors").toString());

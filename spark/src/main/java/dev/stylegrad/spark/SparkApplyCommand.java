@@ -63,14 +63,8 @@ public final class SparkApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PicturePlan.checkSize(size);
-        SparkSession.Builder b = SparkSession.builder().appName("stylegrad spark-apply");
-        conf.forEach(b::config);
-        // spark-submit passes its --master as the spark.master property: that one wins over the local default.
-        if (master == null && System.getProperty("spark.master") == null) b.master("local[*]").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
-        else if (master != null) b.master(master).config("spark.jars", shippedJars());
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = SparkSessions.open("stylegrad spark-apply", master, conf);
         try {
-            spark.sparkContext().setLogLevel("WARN");
             long t0 = System.nanoTime();
             List<Row> report;
             try {
@@ -89,20 +83,6 @@ public final class SparkApplyCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
-    }
-
-    /**
-     * What executors need from this side: the jar holding the job's classes (the spark-submit jar when there is one beside
-     * it, with stylegrad and ND4J inside; otherwise this module's jar, the cluster's Spark home providing the rest, as
-     * the test cluster's does), after any spark.jars given with --conf.
-     */
-    private String shippedJars() throws java.net.URISyntaxException {
-        java.nio.file.Path self = java.nio.file.Path.of(BatchStylize.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String name = self.getFileName().toString();
-        java.nio.file.Path fat = self.resolveSibling(name.replace(".jar", "-spark-submit.jar"));
-        String jar = java.nio.file.Files.isRegularFile(fat) && !name.endsWith("-spark-submit.jar") ? fat.toString() : self.toString();
-        String given = conf.get("spark.jars");
-        return given == null || given.isBlank() ? jar : given + "," + jar;
     }
 
     /** Pictures done of the total, with the time left, on stderr (at most every two seconds, and at the end). */

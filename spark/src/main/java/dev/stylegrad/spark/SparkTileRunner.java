@@ -50,7 +50,19 @@ public final class SparkTileRunner implements TileRunner {
         jsc.setJobDescription("stylegrad tiled step: " + phase + ", " + tasks.size() + " windows");
         List<TileTask<R>> list = new ArrayList<>(tasks);
         for (TileTask<R> t : list) stats.bytesOut += t.bytesIn();
-        List<R> results = jsc.parallelize(list, list.size()).map(new RunOnExecutor<R>(net.spec())).collect();
+        List<R> results;
+        try {
+            results = jsc.parallelize(list, list.size()).map(new RunOnExecutor<R>(net.spec())).collect();
+        } catch (Exception e) { // Scala throws SparkException without declaring it
+            if (!(e instanceof org.apache.spark.SparkException)) throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            // Spark gave up after its retries: say why in one sentence (the executor's exception, not Spark's stack).
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+            if (root == e && why.contains(": ")) why = why.substring(why.lastIndexOf("): ") + 3).lines().findFirst().orElse(why);
+            throw new UncheckedIOException(new IOException("the Spark cluster (" + spark.sparkContext().master() + ") could not compute the " + phase
+                    + " windows: " + why, e));
+        }
         stats.tasks += list.size();
         stats.passes++;
         stats.seconds += (System.nanoTime() - t0) / 1e9;

@@ -1,6 +1,7 @@
 package dev.stylegrad.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.models.ModelFixtures;
 import dev.stylegrad.style.StyleTransfer;
@@ -97,6 +98,25 @@ class TiledRunClusterTest {
             spark.sparkContext().removeSparkListener(listener);
         }
         assertThat(lost.get()).as("windows lost with the killed worker's executor, computed again elsewhere").isPositive();
+    }
+
+    @Test
+    @Order(3)
+    void weightsTheExecutorsCannotReadStopTheRunWithOneSentenceNamingThem() throws Exception {
+        Path weights = java.nio.file.Files.copy(ModelFixtures.MINI_VGG19, dir.resolve("gone-" + ModelFixtures.MINI_VGG19.getFileName()));
+        StyleTransfer transfer = StyleTransfer.builder().content(picture(1, 256, 192)).style(picture(2, 200, 152))
+                .weights(weights).size(256).steps(1).tile(64).tileRunner(new SparkTileRunner(spark))
+                .notices(message -> { // the driver has read the weights and planned its tiles: now the executors cannot
+                    try {
+                        java.nio.file.Files.deleteIfExists(weights);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                })
+                .build();
+        assertThatThrownBy(transfer::run).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("could not compute the pass 1 of 2 (losses) windows").hasMessageContaining(weights.getFileName().toString())
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\tat ").doesNotContain("\n"));
     }
 
     private static void assertSame(Run there) {

@@ -1,0 +1,26 @@
+package dev.stylegrad.spark;
+
+import dev.stylegrad.cli.ClusterConnector;
+import dev.stylegrad.style.TileRunner;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/** {@code run --master URL}: a Spark session for the run, whose tiled scales' windows become its tasks. */
+public final class SparkClusterConnector implements ClusterConnector {
+    @Override
+    public Cluster connect(String master, Map<String, String> conf) {
+        SparkSession spark = SparkSessions.open("stylegrad run", master, conf);
+        SparkTileRunner runner = new SparkTileRunner(spark);
+        return new Cluster() {
+            @Override
+            public TileRunner runner() {
+                return runner;
+            }
+
+            @Override
+            public void close() {
+                spark.stop();
+            }
+        };
+    }
+}
