@@ -1,6 +1,6 @@
 package dev.stylegrad.cli;
 
-import dev.stylegrad.style.TileRunner;
+import dev.stylegrad.style.StepRunner;
 import java.util.Map;
 import java.util.ServiceLoader;
 
@@ -11,7 +11,7 @@ import java.util.ServiceLoader;
 public interface ClusterConnector {
     /** A connection for one run: its tile runner, and what closing it stops. */
     interface Cluster extends AutoCloseable {
-        TileRunner runner();
+        StepRunner runner();
 
         @Override
         void close();

@@ -241,7 +241,7 @@ final class RunCommand implements Callable<Integer> {
         builder.build(); // the whole configuration is valid: only now is the log opened
         StyleTransfer.Result result;
         try (ClusterConnector.Cluster cluster = master == null ? null : ClusterConnector.find().connect(master, sparkConf)) {
-            if (cluster != null) builder.tileRunner(cluster.runner());
+            if (cluster != null) builder.stepRunner(cluster.runner());
             result = runAndSave(builder, settings, checkpoints, contentImage, output, example);
         }
         return switch (result.reason()) {

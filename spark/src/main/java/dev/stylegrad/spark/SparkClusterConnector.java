@@ -1,7 +1,7 @@
 package dev.stylegrad.spark;
 
 import dev.stylegrad.cli.ClusterConnector;
-import dev.stylegrad.style.TileRunner;
+import dev.stylegrad.style.StepRunner;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
@@ -10,10 +10,10 @@ public final class SparkClusterConnector implements ClusterConnector {
     @Override
     public Cluster connect(String master, Map<String, String> conf) {
         SparkSession spark = SparkSessions.open("stylegrad run", master, conf);
-        SparkTileRunner runner = new SparkTileRunner(spark);
+        SparkStepRunner runner = new SparkStepRunner(spark);
         return new Cluster() {
             @Override
-            public TileRunner runner() {
+            public StepRunner runner() {
                 return runner;
             }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.models.ModelFixtures;
 import dev.stylegrad.style.StyleTransfer;
-import dev.stylegrad.style.TileRunner;
+import dev.stylegrad.style.StepRunner;
 import dev.stylegrad.style.image.RgbImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class TiledRunClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        here = run(TileRunner.HERE, () -> { });
+        here = run(StepRunner.HERE, () -> { });
         cluster = new StandaloneCluster(dir.resolve("cluster"), 2, 1, "2g");
         spark = cluster.session("stylegrad-tiled-test");
     }
@@ -60,7 +60,7 @@ class TiledRunClusterTest {
     @Test
     @Order(1)
     void threeTiledStepsOnTheClusterEqualOneJvmBitForBit() throws Exception {
-        SparkTileRunner runner = new SparkTileRunner(spark);
+        SparkStepRunner runner = new SparkStepRunner(spark);
         Run there = run(runner, () -> { });
         assertThat(runner.stats().tasks).as("every window of both passes of every step was a task").isEqualTo(12L * 2 * STEPS);
         assertThat(runner.stats().passes).isEqualTo(2L * STEPS);
@@ -92,7 +92,7 @@ class TiledRunClusterTest {
         };
         spark.sparkContext().addSparkListener(listener);
         try {
-            Run there = run(new SparkTileRunner(spark), () -> armed.set(true));
+            Run there = run(new SparkStepRunner(spark), () -> armed.set(true));
             assertSame(there);
         } finally {
             spark.sparkContext().removeSparkListener(listener);
@@ -105,7 +105,7 @@ class TiledRunClusterTest {
     void weightsTheExecutorsCannotReadStopTheRunWithOneSentenceNamingThem() throws Exception {
         Path weights = java.nio.file.Files.copy(ModelFixtures.MINI_VGG19, dir.resolve("gone-" + ModelFixtures.MINI_VGG19.getFileName()));
         StyleTransfer transfer = StyleTransfer.builder().content(picture(1, 256, 192)).style(picture(2, 200, 152))
-                .weights(weights).size(256).steps(1).tile(64).tileRunner(new SparkTileRunner(spark))
+                .weights(weights).size(256).steps(1).tile(64).stepRunner(new SparkStepRunner(spark))
                 .notices(message -> { // the driver has read the weights and planned its tiles: now the executors cannot
                     try {
                         java.nio.file.Files.deleteIfExists(weights);
@@ -126,10 +126,10 @@ class TiledRunClusterTest {
     }
 
     /** A 3-step run of a 256×192 picture in 64-px tiles (12 windows per pass) with the mini VGG19; {@code afterFirstStep} runs once. */
-    static Run run(TileRunner runner, Runnable afterFirstStep) throws Exception {
+    static Run run(StepRunner runner, Runnable afterFirstStep) throws Exception {
         List<double[]> losses = new ArrayList<>();
         StyleTransfer.Result r = StyleTransfer.builder().content(picture(1, 256, 192)).style(picture(2, 200, 152))
-                .weights(ModelFixtures.MINI_VGG19).size(256).steps(STEPS).tile(64).tileRunner(runner)
+                .weights(ModelFixtures.MINI_VGG19).size(256).steps(STEPS).tile(64).stepRunner(runner)
                 .listener(step -> {
                     var e = step.losses();
                     losses.add(new double[] {e.content(), e.style(), e.tv(), e.total()});

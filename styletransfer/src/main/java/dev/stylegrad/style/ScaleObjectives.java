@@ -19,7 +19,7 @@ final class ScaleObjectives {
      * style scale, untiled or in the tiles {@link TilePlanner} plans (it tells {@code notices} when it tiles), the tiles'
      * windows computed on {@code runner} (untiled scales fit this JVM: they stay here).
      */
-    static Objective of(Vgg net, RgbImage content, List<RgbImage> styleImages, RunSettings settings, TileRunner runner, Consumer<String> notices) {
+    static Objective of(Vgg net, RgbImage content, List<RgbImage> styleImages, RunSettings settings, StepRunner runner, Consumer<String> notices) {
         int w = content.width(), h = content.height();
         int sw = Math.max(1, (int) Math.round(w * settings.styleScale())), sh = Math.max(1, (int) Math.round(h * settings.styleScale()));
         List<INDArray> styles = new ArrayList<>();
@@ -32,7 +32,7 @@ final class ScaleObjectives {
                 : new TiledStyleObjective(net, normalized(content), styles, blend, settings.contentLayers(), settings.styleLayers(),
                         settings.contentWeight(), settings.styleWeight(), settings.tvWeight(), grid, true,
                         new WindowProgressNotices(notices, System::nanoTime, StyleTransfer.WINDOW_PROGRESS_EVERY_NANOS), runner);
-        if (grid != null && runner != TileRunner.HERE) notices.accept(w + "x" + h + ": " + grid.tiles().size() + " tiles per pass on " + runner.describe());
+        if (grid != null && runner != StepRunner.HERE) notices.accept(w + "x" + h + ": " + grid.tiles().size() + " tiles per pass on " + runner.describe());
         // Reading weights and resizing images leave unscoped garbage behind: return it before the steps start.
         UnscopedMemory.collect();
         return objective;

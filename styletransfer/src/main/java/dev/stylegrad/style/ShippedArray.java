@@ -10,10 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * An array that a tile task takes or returns: in this JVM it is the array itself (no copy); serialized (to a Spark
+ * An array that a {@link StepTask} takes or returns: in this JVM it is the array itself (no copy); serialized (to a Spark
  * executor and back) it travels as its data type, shape and raw C-order bytes, so it arrives bit for bit.
  */
-final class ShippedArray implements Serializable {
+public final class ShippedArray implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -24,16 +24,16 @@ final class ShippedArray implements Serializable {
     }
 
     /** Wraps {@code array} (not copied: it must not change while a task may read it). */
-    static ShippedArray of(INDArray array) {
+    public static ShippedArray of(INDArray array) {
         return new ShippedArray(array);
     }
 
-    INDArray array() {
+    public INDArray array() {
         return array;
     }
 
     /** Bytes it takes on the wire: what the cost model counts. */
-    long bytes() {
+    public long bytes() {
         return array.length() * array.dataType().width();
     }
 

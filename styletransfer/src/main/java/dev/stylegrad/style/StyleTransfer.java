@@ -167,7 +167,7 @@ public final class StyleTransfer {
 
     /** The objective of scale {@code k}, on {@code net}: untiled, or in the tiles {@link TilePlanner} plans. */
     Objective objective(Vgg net, int k) {
-        return ScaleObjectives.of(net, workingContent(k), in.styles, settings, in.tileRunner, this::notice);
+        return ScaleObjectives.of(net, workingContent(k), in.styles, settings, in.stepRunner, this::notice);
     }
 
     /** The network the objectives run on: the given one, or loaded up to the deepest loss layer; in the settings' precision. */
@@ -205,7 +205,7 @@ public final class StyleTransfer {
         private Init init = Init.content();
         private StepListener listener;
         private Consumer<String> notices;
-        private TileRunner tileRunner = TileRunner.HERE;
+        private StepRunner stepRunner = StepRunner.HERE;
         private int startStep;
         private INDArray resumeImage;
         private Map<String, Object> resumeState;
@@ -237,12 +237,12 @@ public final class StyleTransfer {
         }
 
         /**
-         * Where the windows of tiled scales are computed (default {@link TileRunner#HERE}, this JVM): a cluster's runner
+         * Where the windows of tiled scales are computed (default {@link StepRunner#HERE}, this JVM): a cluster's runner
          * (module {@code spark}) spreads them over executors with the same result, bit for bit. Untiled scales always
          * run here. Not part of the settings: a checkpoint resumes on either.
          */
-        public Builder tileRunner(TileRunner runner) {
-            this.tileRunner = Objects.requireNonNull(runner, "tileRunner");
+        public Builder stepRunner(StepRunner runner) {
+            this.stepRunner = Objects.requireNonNull(runner, "stepRunner");
             return this;
         }
 

@@ -15,7 +15,7 @@ import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One tile's work in the two passes of {@link TiledStyleObjective}, as {@link TileTask}s that read only what they
+ * One tile's work in the two passes of {@link TiledStyleObjective}, as {@link StepTask}s that read only what they
  * carry: the tile's window of the picture and the content targets at the positions it owns (and, in pass 2, the
  * Gram seeds dL/dG). Whether they run in this JVM or on an executor, they compute the same bits.
  */
@@ -34,7 +34,7 @@ final class TilePasses {
     /** Pass 2 of one tile: the gradient of its window (null if it seeds nothing) and its total variation. */
     record Pass2Result(ShippedArray windowGradient, double totalVariation, boolean hasTotalVariation) implements Serializable {}
 
-    static final class Pass1 implements TileTask<Pass1Result> {
+    static final class Pass1 implements StepTask<Pass1Result> {
         private static final long serialVersionUID = 1L;
         private final TileGrid grid;
         private final TileGrid.Tile tile;
@@ -80,7 +80,7 @@ final class TilePasses {
         }
     }
 
-    static final class Pass2 implements TileTask<Pass2Result> {
+    static final class Pass2 implements StepTask<Pass2Result> {
         private static final long serialVersionUID = 1L;
         private final TileGrid grid;
         private final TileGrid.Tile tile;

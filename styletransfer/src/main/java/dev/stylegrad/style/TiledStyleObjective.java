@@ -46,7 +46,7 @@ final class TiledStyleObjective implements Objective {
     private final Map<String, long[]> pictureFeatureShape = new LinkedHashMap<>();
     private final boolean seedOwnedOnly;
     private final WindowProgress progress;
-    private final TileRunner runner;
+    private final StepRunner runner;
     private final TilePasses.Losses losses;
 
     /**
@@ -69,7 +69,7 @@ final class TiledStyleObjective implements Objective {
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid) {
         this(net, content, styles, blend, contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, grid, true, (phase, done, total) -> { },
-                TileRunner.HERE);
+                StepRunner.HERE);
     }
 
     /**
@@ -79,7 +79,7 @@ final class TiledStyleObjective implements Objective {
      */
     TiledStyleObjective(Vgg net, INDArray content, List<INDArray> styles, double[] blend, Map<String, Double> contentLayers,
                         Map<String, Double> styleLayers, double contentWeight, double styleWeight, double tvWeight, TileGrid grid,
-                        boolean seedOwnedOnly, WindowProgress progress, TileRunner runner) {
+                        boolean seedOwnedOnly, WindowProgress progress, StepRunner runner) {
         this.net = net;
         this.runner = runner;
         this.progress = progress;
@@ -172,7 +172,7 @@ final class TiledStyleObjective implements Objective {
     }
 
     /** Runs a pass's tasks on the runner, telling {@link #progress} as results arrive in order. */
-    private <R extends java.io.Serializable> void inOrder(String phase, List<? extends TileTask<R>> tasks, java.util.function.Consumer<R> body) {
+    private <R extends java.io.Serializable> void inOrder(String phase, List<? extends StepTask<R>> tasks, java.util.function.Consumer<R> body) {
         progress.windowsDone(phase, 0, tasks.size());
         int[] done = {0};
         runner.runAll(phase, net, tasks, r -> {

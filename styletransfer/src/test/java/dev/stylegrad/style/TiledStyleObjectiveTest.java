@@ -48,7 +48,7 @@ class TiledStyleObjectiveTest {
     static TiledStyleObjective tiled(Vgg net, int halo, boolean seedOwnedOnly) {
         return new TiledStyleObjective(net, content.castTo(dtype(net)), List.of(style.castTo(dtype(net))), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
                 LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(halo), seedOwnedOnly, (phase, done, total) -> { },
-                TileRunner.HERE);
+                StepRunner.HERE);
     }
 
     /** The content's tiles of side TILE with this halo, on relu5_1's grid. */
@@ -88,7 +88,7 @@ class TiledStyleObjectiveTest {
     @Test
     void tasksThatTravelAsBytesAndRunOnAReloadedNetworkGiveTheSameStepBitForBit() {
         for (Vgg n : List.of(net, double64)) {
-            SerializingTileRunner remote = new SerializingTileRunner();
+            SerializingStepRunner remote = new SerializingStepRunner();
             TiledStyleObjective here = tiled(n, 80, true);
             TiledStyleObjective there = new TiledStyleObjective(n, content.castTo(dtype(n)), List.of(style.castTo(dtype(n))), new double[] {1},
                     new java.util.LinkedHashMap<>(CONTENT), LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> { }, remote);
@@ -159,7 +159,7 @@ class TiledStyleObjectiveTest {
         List<String> calls = new java.util.ArrayList<>();
         TiledStyleObjective t = new TiledStyleObjective(net, content, List.of(style), new double[] {1}, new java.util.LinkedHashMap<>(CONTENT),
                 LayerWeights.DEFAULT_STYLE, 1, 1e6, 1e-2, grid(80), true, (phase, done, total) -> calls.add(phase + " " + done + "/" + total),
-                TileRunner.HERE);
+                StepRunner.HERE);
         int styleWindows = TileGrid.of(200, 152, TILE, 80, 16).tiles().size();
         List<String> expected = new java.util.ArrayList<>();
         for (int k = 0; k <= 12; k++) expected.add(TiledStyleObjective.CONTENT_TARGETS + " " + k + "/12");

@@ -120,6 +120,7 @@ public final class FeedForwardTraining {
         }
         TrainSettings t = s.settings;
         Trainer trainer = new Trainer(net, s.lossNet, s.styleArray(), t.styleLayers(), t.contentLayer(), t.contentWeight(), t.styleWeight(), t.learningRate());
+        trainer.runOn(s.runner, s.runner.parallelism());
         if (resumed != null) {
             trainer.restoreOptimizer(resumed.adam());
             if (s.listener != null) s.listener.onResume(List.copyOf(log));
@@ -176,7 +177,7 @@ public final class FeedForwardTraining {
     }
 
     private record Settings(TrainSettings settings, Vgg lossNet, RgbImage style, Path images, TransformerNet initial, Listener listener,
-            BiConsumer<Path, String> onSkip, Path checkpointDir, int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint) {
+            BiConsumer<Path, String> onSkip, Path checkpointDir, int checkpointEvery, Path resume, long maxPixels, Fingerprint fingerprint, dev.stylegrad.style.StepRunner runner) {
         INDArray styleArray() {
             // As the reference's utils.load_image(style, size): a square of that side, whatever the picture's shape.
             Integer side = settings.styleSize();
@@ -199,10 +200,21 @@ public final class FeedForwardTraining {
         private Path checkpointDir, resume;
         private int checkpointEvery = 500;
         private long maxPixels = dev.stylegrad.style.image.ImageFiles.DEFAULT_MAX_PIXELS;
+        private dev.stylegrad.style.StepRunner runner = dev.stylegrad.style.StepRunner.HERE;
         private final Map<String, String> extraFingerprint = new LinkedHashMap<>();
         private TrainSettings.Builder settings = TrainSettings.builder();
 
         private Builder() {}
+
+        /**
+         * Where each step's batch is computed: here (the default), or cut into one shard per task slot of a cluster's
+         * runner (module {@code spark}); the shards' gradients are added here in a fixed order and Adam runs here, so
+         * the result equals this JVM's with the same batch to float rounding. Not a setting: a checkpoint resumes on either.
+         */
+        public Builder stepRunner(dev.stylegrad.style.StepRunner runner) {
+            this.runner = java.util.Objects.requireNonNull(runner, "stepRunner");
+            return this;
+        }
 
         /** The loss network (VGG16 for the reference's layers; VGG19 with layers it has), loaded to the deepest layer used. */
         public Builder lossNetwork(Vgg net) {
@@ -352,7 +364,7 @@ public final class FeedForwardTraining {
             fp.putAll(s.fingerprint());
             fp.putAll(extraFingerprint);
             return new FeedForwardTraining(new Settings(s, lossNet, style, images, initial, listener, onSkip, checkpointDir, checkpointEvery,
-                    resume, maxPixels, new Fingerprint(fp)));
+                    resume, maxPixels, new Fingerprint(fp), runner));
         }
 
         private static String sha256(RgbImage image) {

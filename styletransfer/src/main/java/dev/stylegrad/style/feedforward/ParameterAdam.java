@@ -45,11 +45,23 @@ public final class ParameterAdam {
      * returns false, so a diverging training keeps its last finite network.
      */
     public boolean step() {
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> {
+            if (p.grad() != null) gradients.put(name, p.grad());
+        });
+        return step(gradients);
+    }
+
+    /**
+     * {@link #step()} with gradients computed elsewhere (the shards of a batch, added up), by parameter name;
+     * parameters absent from the map are left alone, as those without a gradient.
+     */
+    public boolean step(Map<String, INDArray> gradients) {
         Map<String, INDArray[]> updates = new LinkedHashMap<>();
         try (MemoryScope scope = MemoryScope.open("parameter-adam")) {
             boolean finite = true;
             for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-                INDArray g = e.getValue().grad();
+                INDArray g = gradients.get(e.getKey());
                 if (g == null) continue;
                 long count = counts.getOrDefault(e.getKey(), 0L) + 1;
                 double biasCorrection1 = 1 - Math.pow(beta1, count);

@@ -8,6 +8,8 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.models.Vgg;
+import dev.stylegrad.style.ShippedArray;
+import dev.stylegrad.style.StepRunner;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,6 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * style loss = style weight × Σ over style layers of the mean squared difference between the result's Gram matrices
  * (normalized by channels × height × width) and the style picture's, computed once; then one Adam step on the
  * network's parameters ({@link ParameterAdam}, as {@code torch.optim.Adam}).
+ *
+ * <p>With {@link #runOn} a batch is cut into shards computed elsewhere (a Spark cluster); the update stays here.
  *
  * <p>Not thread-safe: it updates the network in place.
  */
@@ -44,6 +48,8 @@ public final class Trainer {
     private final ParameterAdam adam;
     private final INDArray scale, shift; // [1, 3, 1, 1]: x·scale + shift = (x/255 − mean)/std
     private boolean updated;
+    private StepRunner runner = StepRunner.HERE;
+    private int shards = 1;
 
     public Trainer(TransformerNet net, Vgg lossNet, INDArray style, List<String> styleLayers, String contentLayer,
             double contentWeight, double styleWeight, double lr) {
@@ -55,15 +61,11 @@ public final class Trainer {
         this.contentWeight = contentWeight;
         this.styleWeight = styleWeight;
         this.adam = new ParameterAdam(net.parameters(), lr);
-        double[] s = new double[3], t = new double[3];
-        for (int c = 0; c < 3; c++) {
-            s[c] = 1 / (255 * ImageNet.std(c));
-            t[c] = -ImageNet.mean(c) / ImageNet.std(c);
-        }
-        scale = Nd4j.create(s, new long[] {1, 3, 1, 1}, DataType.FLOAT);
-        shift = Nd4j.create(t, new long[] {1, 3, 1, 1}, DataType.FLOAT);
+        INDArray[] n = normalization();
+        scale = n[0];
+        shift = n[1];
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            Map<String, Tensor> f = lossNet.forward(normalize(Tensor.constant(style.castTo(DataType.FLOAT))), this.styleLayers);
+            Map<String, Tensor> f = lossNet.forward(normalize(Tensor.constant(style.castTo(DataType.FLOAT)), scale, shift), this.styleLayers);
             for (String layer : this.styleLayers) styleGrams.put(layer, MemoryScope.outside(() -> gram(f.get(layer)).value().dup()));
         }
     }
@@ -82,15 +84,72 @@ public final class Trainer {
      */
     public Losses step(INDArray batch) {
         Shapes.requireRank("trainer", "batch [B, 3, H, W]", batch, 4);
+        updated = false;
+        if (runner == StepRunner.HERE || shards < 2 || batch.size(0) < 2) {
+            Tensor[] l = lossOf(net, batch);
+            Losses losses = new Losses(l[0].value().getDouble(0), l[1].value().getDouble(0), l[2].value().getDouble(0));
+            if (!Double.isFinite(losses.total())) return losses; // no update from a non-finite loss: the network stays as it was
+            l[2].backward();
+            updated = adam.step();
+            return losses;
+        }
+        return shardedStep(batch);
+    }
+
+    /**
+     * The step with its batch cut into {@link #shards} consecutive shards computed on the runner: each shard's loss is
+     * the mean over its own pictures, so the batch's loss and gradient are the shards' weighted by their share of the
+     * pictures, added on this side in the shards' order (equal to the unsharded step to float rounding).
+     */
+    private Losses shardedStep(INDArray batch) {
+        long b = batch.size(0);
+        int n = (int) Math.min(shards, b);
+        List<TrainShard> tasks = new ArrayList<>();
+        LinkedHashMap<String, ShippedArray> weights = new LinkedHashMap<>();
+        net.parameters().forEach((name, p) -> weights.put(name, ShippedArray.of(p.value())));
+        LinkedHashMap<String, ShippedArray> grams = new LinkedHashMap<>();
+        styleGrams.forEach((layer, g) -> grams.put(layer, ShippedArray.of(g)));
+        for (int k = 0; k < n; k++) {
+            long from = b * k / n, to = b * (k + 1) / n;
+            INDArray shard = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+            tasks.add(new TrainShard(net.widths(), weights, ShippedArray.of(shard), grams, styleLayers, contentLayer, contentWeight, styleWeight,
+                    (double) (to - from) / b));
+        }
+        double[] sums = new double[3];
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        runner.runAll("training shards", lossNet, tasks, r -> {
+            for (int k = 0; k < 3; k++) sums[k] += r.losses()[k];
+            r.gradients().forEach((name, g) -> gradients.merge(name, g.array(), INDArray::addi));
+        });
+        Losses losses = new Losses(sums[0], sums[1], sums[2]);
+        if (!Double.isFinite(losses.total()) || gradients.isEmpty()) return losses;
+        updated = adam.step(gradients);
+        return losses;
+    }
+
+    /** Computes the step on this runner, its batches cut into {@code shards} shards (at least 2 to shard at all). */
+    public void runOn(StepRunner runner, int shards) {
+        this.runner = java.util.Objects.requireNonNull(runner);
+        this.shards = shards;
+    }
+
+    /** The weighted content, style and total loss of {@code net} on {@code batch} (mean over its pictures), on the tape. */
+    Tensor[] lossOf(TransformerNet net, INDArray batch) {
+        return lossOf(net, lossNet, batch, styleGrams, styleLayers, contentLayer, contentWeight, styleWeight, scale, shift);
+    }
+
+    static Tensor[] lossOf(TransformerNet net, Vgg lossNet, INDArray batch, Map<String, INDArray> styleGrams, List<String> styleLayers,
+                           String contentLayer, double contentWeight, double styleWeight, INDArray scale, INDArray shift) {
         long b = batch.size(0);
         Tensor x = Tensor.constant(batch.castTo(DataType.FLOAT));
         List<String> layers = new ArrayList<>(new LinkedHashSet<>(styleLayers));
         if (!layers.contains(contentLayer)) layers.add(contentLayer);
         Map<String, Tensor> fx;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            fx = lossNet.forward(normalize(x), List.of(contentLayer));
+            fx = lossNet.forward(normalize(x, scale, shift), List.of(contentLayer));
         }
-        Map<String, Tensor> fy = lossNet.forward(normalize(net.forward(x)), layers);
+        Map<String, Tensor> fy = lossNet.forward(normalize(net.forward(x), scale, shift), layers);
         Tensor content = Ops.mul(Ops.mse(fy.get(contentLayer), fx.get(contentLayer)), contentWeight);
         Tensor style = null;
         for (String layer : styleLayers) {
@@ -100,13 +159,7 @@ public final class Trainer {
             style = style == null ? term : Ops.add(style, term);
         }
         style = Ops.mul(style, styleWeight);
-        Tensor total = Ops.add(content, style);
-        Losses losses = new Losses(content.value().getDouble(0), style.value().getDouble(0), total.value().getDouble(0));
-        updated = false;
-        if (!Double.isFinite(losses.total())) return losses; // no update from a non-finite loss: the network stays as it was
-        total.backward();
-        updated = adam.step();
-        return losses;
+        return new Tensor[] {content, style, Ops.add(content, style)};
     }
 
     /** Adam's state, for a checkpoint (the arrays themselves: write them out before the next step). */
@@ -124,11 +177,21 @@ public final class Trainer {
         return adam.steps();
     }
 
-    private Tensor normalize(Tensor pixels) {
+    /** [scale, shift], each [1, 3, 1, 1]: x·scale + shift = (x/255 − mean)/std. */
+    static INDArray[] normalization() {
+        double[] s = new double[3], t = new double[3];
+        for (int c = 0; c < 3; c++) {
+            s[c] = 1 / (255 * ImageNet.std(c));
+            t[c] = -ImageNet.mean(c) / ImageNet.std(c);
+        }
+        return new INDArray[] {Nd4j.create(s, new long[] {1, 3, 1, 1}, DataType.FLOAT), Nd4j.create(t, new long[] {1, 3, 1, 1}, DataType.FLOAT)};
+    }
+
+    private static Tensor normalize(Tensor pixels, INDArray scale, INDArray shift) {
         return Ops.add(Ops.mul(pixels, Tensor.constant(scale)), Tensor.constant(shift));
     }
 
-    private static Tensor gram(Tensor features) {
+    static Tensor gram(Tensor features) {
         long[] s = features.shape();
         return Ops.mul(Ops.gram(features), 1.0 / (s[1] * s[2] * s[3]));
     }

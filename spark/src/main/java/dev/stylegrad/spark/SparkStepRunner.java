@@ -1,8 +1,8 @@
 package dev.stylegrad.spark;
 
 import dev.stylegrad.models.Vgg;
-import dev.stylegrad.style.TileRunner;
-import dev.stylegrad.style.TileTask;
+import dev.stylegrad.style.StepRunner;
+import dev.stylegrad.style.StepTask;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -24,11 +24,11 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>One pass at a time: {@link #runAll} may be called from one thread at a time (a run's thread).
  */
-public final class SparkTileRunner implements TileRunner {
+public final class SparkStepRunner implements StepRunner {
     private final SparkSession spark;
     private final Stats stats = new Stats();
 
-    public SparkTileRunner(SparkSession spark) {
+    public SparkStepRunner(SparkSession spark) {
         this.spark = spark;
     }
 
@@ -43,13 +43,13 @@ public final class SparkTileRunner implements TileRunner {
     }
 
     @Override
-    public synchronized <R extends Serializable> void runAll(String phase, Vgg net, List<? extends TileTask<R>> tasks, Consumer<? super R> inOrder) {
+    public synchronized <R extends Serializable> void runAll(String phase, Vgg net, List<? extends StepTask<R>> tasks, Consumer<? super R> inOrder) {
         if (tasks.isEmpty()) return;
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("stylegrad tiled step: " + phase + ", " + tasks.size() + " windows");
-        List<TileTask<R>> list = new ArrayList<>(tasks);
-        for (TileTask<R> t : list) stats.bytesOut += t.bytesIn();
+        jsc.setJobDescription("stylegrad: " + phase + ", " + tasks.size() + " tasks");
+        List<StepTask<R>> list = new ArrayList<>(tasks);
+        for (StepTask<R> t : list) stats.bytesOut += t.bytesIn();
         List<R> results;
         try {
             results = jsc.parallelize(list, list.size()).map(new RunOnExecutor<R>(net.spec())).collect();
@@ -60,8 +60,7 @@ public final class SparkTileRunner implements TileRunner {
             while (root.getCause() != null && root.getCause() != root) root = root.getCause();
             String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
             if (root == e && why.contains(": ")) why = why.substring(why.lastIndexOf("): ") + 3).lines().findFirst().orElse(why);
-            throw new UncheckedIOException(new IOException("the Spark cluster (" + spark.sparkContext().master() + ") could not compute the " + phase
-                    + " windows: " + why, e));
+            throw new UncheckedIOException(new IOException("the Spark cluster (" + spark.sparkContext().master() + ") could not compute the " + phase + ": " + why, e));
         }
         stats.tasks += list.size();
         stats.passes++;
@@ -70,12 +69,17 @@ public final class SparkTileRunner implements TileRunner {
     }
 
     @Override
+    public int parallelism() {
+        return spark.sparkContext().defaultParallelism();
+    }
+
+    @Override
     public String describe() {
         return "Spark (" + spark.sparkContext().master() + ")";
     }
 
     /** Runs one task on the executor's network. */
-    private static final class RunOnExecutor<R extends Serializable> implements Function<TileTask<R>, R> {
+    private static final class RunOnExecutor<R extends Serializable> implements Function<StepTask<R>, R> {
         private static final long serialVersionUID = 1L;
         private final Vgg.Spec spec;
 
@@ -84,7 +88,7 @@ public final class SparkTileRunner implements TileRunner {
         }
 
         @Override
-        public R call(TileTask<R> task) {
+        public R call(StepTask<R> task) {
             return task.run(ExecutorVggs.get(spec));
         }
     }

@@ -15,17 +15,32 @@ import java.util.function.Consumer;
  * A runner that does what a cluster does to a task, in this JVM: each task is serialized, read back and run on the
  * network loaded again from the caller's {@link Vgg#spec()}, and its result travels back the same way.
  */
-final class SerializingTileRunner implements TileRunner {
+public final class SerializingStepRunner implements StepRunner {
+    private final int parallelism;
     private Vgg loaded;
-    long bytesShipped;
+    public long bytesShipped;
+
+    public SerializingStepRunner() {
+        this(1);
+    }
+
+    /** One that cuts training batches into {@code parallelism} shards. */
+    public SerializingStepRunner(int parallelism) {
+        this.parallelism = parallelism;
+    }
 
     @Override
-    public <R extends Serializable> void runAll(String phase, Vgg net, List<? extends TileTask<R>> tasks, Consumer<? super R> inOrder) {
+    public int parallelism() {
+        return parallelism;
+    }
+
+    @Override
+    public <R extends Serializable> void runAll(String phase, Vgg net, List<? extends StepTask<R>> tasks, Consumer<? super R> inOrder) {
         try {
             if (loaded == null) loaded = net.spec().load();
-            for (TileTask<R> t : tasks) {
+            for (StepTask<R> t : tasks) {
                 @SuppressWarnings("unchecked")
-                TileTask<R> remote = (TileTask<R>) roundTrip(t);
+                StepTask<R> remote = (StepTask<R>) roundTrip(t);
                 @SuppressWarnings("unchecked")
                 R back = (R) roundTrip(remote.run(loaded));
                 inOrder.accept(back);

@@ -4,13 +4,14 @@ import dev.stylegrad.models.Vgg;
 import java.io.Serializable;
 
 /**
- * One tile's share of a pass of a tiled step ({@link TileRunner}): everything it reads travels with it (its window of
- * the picture, the content targets and Gram seeds it needs), so it can run in another JVM on the same network loaded
+ * An independent part of a step ({@link StepRunner}): one window of a pass of a tiled step, or one shard of a training
+ * step's batch. Everything it reads travels with it (a window of the picture, the content targets and Gram seeds it
+ * needs; a shard's pictures and the network's weights), so it can run in another JVM on the same VGG network loaded
  * from the same file. Its result depends on nothing else, so it is the same bits wherever it runs.
  *
  * @param <R> what it returns to the caller
  */
-public interface TileTask<R extends Serializable> extends Serializable {
+public interface StepTask<R extends Serializable> extends Serializable {
     /** Computes the result on {@code net} (loaded from {@link Vgg#spec()} of the caller's network). */
     R run(Vgg net);
 
