@@ -186,12 +186,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Compute the windows of tiled scales on this Spark cluster (spark://HOST:PORT, or local[N]); untiled scales stay here. The result is the same, bit for bit.")
-    String master;
-
-    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting for --master (repeatable), e.g. spark.executor.memory=8g.")
-    Map<String, String> sparkConf = new java.util.LinkedHashMap<>();
+    @picocli.CommandLine.Mixin
+    ClusterOptions cluster = new ClusterOptions();
 
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse images declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
@@ -240,8 +236,8 @@ final class RunCommand implements Callable<Integer> {
         }
         builder.build(); // the whole configuration is valid: only now is the log opened
         StyleTransfer.Result result;
-        try (ClusterConnector.Cluster cluster = master == null ? null : ClusterConnector.find().connect(master, sparkConf)) {
-            if (cluster != null) builder.stepRunner(cluster.runner());
+        try (ClusterConnector.Cluster c = cluster.connect()) {
+            if (c != null) builder.stepRunner(c.runner());
             result = runAndSave(builder, settings, checkpoints, contentImage, output, example);
         }
         return switch (result.reason()) {
@@ -261,8 +257,7 @@ final class RunCommand implements Callable<Integer> {
         if (checkpointEvery != null && checkpointEvery < 0) usage("--checkpoint-every must be >= 0");
         if (checkpointEvery != null && checkpoint == null && resume == null) usage("--checkpoint-every needs --checkpoint DIR (or --resume DIR)");
         if (scales != null && matched("--size")) usage("give either --size (one scale) or --scales (several), not both");
-        if (!sparkConf.isEmpty() && master == null) usage("--conf sets Spark settings for --master: give --master URL too");
-        if (master != null) ClusterConnector.find(); // before any work: without the spark module, --master cannot be honoured
+        cluster.check(spec);
         return out != null ? out : Path.of("example-stylized.png");
     }
 

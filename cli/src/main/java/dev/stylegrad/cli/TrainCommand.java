@@ -138,6 +138,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the kernels. Default: all cores.")
     Integer threads;
 
+    @picocli.CommandLine.Mixin
+    ClusterOptions cluster = new ClusterOptions();
+
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
 
@@ -183,9 +186,11 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         FeedForwardTraining.Result result = null;
         boolean written = false;
         TrainSteps steps = new TrainSteps(totalSteps, saveEvery, out);
+        ClusterConnector.Cluster c = cluster.connect();
+        if (c != null) builder.stepRunner(c.runner());
         FeedForwardTraining training = builder.listener(steps).build();
         InterruptHook hook = InterruptHook.install(training::cancel, 300);
-        try {
+        try (c) {
             if (resume != null) System.err.println("stylegrad: resuming the training checkpointed in " + resume);
             try (JobConsole console = JobConsole.open("train", totalSteps, Math.max(1, Math.min(100, totalSteps / 50)), logJson)) {
                 steps.start(console);
@@ -233,6 +238,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     /** What the command line itself must get right, before loading anything: the settings are checked by {@link #settings}. */
     private void check(TrainSettings settings) throws IOException, BadInputException {
+        cluster.check(spec);
         if (saveEvery < 0) usage("--save-every must be 0 or more, got " + saveEvery);
         if (checkpointEvery != null && checkpointEvery < 0) usage("--checkpoint-every must be 0 or more, got " + checkpointEvery);
         if (threads != null && threads < 1) usage("--threads must be at least 1, got " + threads);

@@ -185,6 +185,20 @@ public final class TransformerNet {
     }
 
     /** The trainable parameters by their state-dict names, in the reference's order (the tensors themselves, not copies). */
+    /**
+     * Whether the network's output does not depend on a parameter (by name): a convolution's bias just before an
+     * instance norm (which subtracts every channel's mean), and the bias of a residual block's last instance norm (a
+     * per-channel constant in the residual stream, removed by the next instance norm after a convolution, since
+     * reflection padding keeps a constant constant). Their exact gradient is zero, so Adam, which moves every weight by
+     * about lr whatever the size of its gradient, follows the sign of rounding noise there (in PyTorch as here): two
+     * trainings that differ only in rounding agree on every other parameter, not on these.
+     */
+    public static boolean outputIgnores(String parameter) {
+        return OUTPUT_FREE.matcher(parameter).matches();
+    }
+
+    private static final java.util.regex.Pattern OUTPUT_FREE = java.util.regex.Pattern.compile("(?!deconv3\\.).*conv2d\\.bias|res[0-9]+\\.in2\\.bias");
+
     public Map<String, Tensor> parameters() {
         return Collections.unmodifiableMap(parameters);
     }

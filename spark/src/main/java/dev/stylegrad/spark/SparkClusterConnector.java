@@ -19,6 +19,11 @@ public final class SparkClusterConnector implements ClusterConnector {
 
             @Override
             public void close() {
+                SparkStepRunner.Stats st = runner.stats();
+                if (st.tasks > 0) {
+                    System.err.printf(java.util.Locale.ROOT, "stylegrad: Spark: %d tasks in %d jobs, %.1f MB of arrays sent to executors, %.1f s waiting for them%n",
+                            st.tasks, st.passes, st.bytesOut / 1e6, st.seconds);
+                }
                 spark.stop();
             }
         };

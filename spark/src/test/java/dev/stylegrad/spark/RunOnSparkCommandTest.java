@@ -13,7 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code stylegrad run --master local[2]} writes the picture {@code run} writes, its tiled windows computed by Spark. */
+/**
+ * {@code stylegrad run --master local[2]} writes the picture {@code run} writes, its tiled windows computed by Spark;
+ * {@code train --master local[2]} follows {@code train} (its batches in two shards) to float rounding.
+ */
 class RunOnSparkCommandTest {
     static final Path COURSE = Path.of("../styletransfer/src/test/fixtures/course");
 
@@ -48,5 +51,39 @@ class RunOnSparkCommandTest {
         assertThat(spark.code()).as(spark.err()).isZero();
         assertThat(spark.err()).contains("tiles per pass on Spark (local[2])");
         assertThat(ImageFiles.read(dir.resolve("spark.png"), 1 << 20).pixels()).isEqualTo(ImageFiles.read(dir.resolve("here.png"), 1 << 20).pixels());
+    }
+
+    @Test
+    void trainOnSparkFollowsTrainHere() throws Exception {
+        Path images = java.nio.file.Files.createDirectories(dir.resolve("pictures"));
+        org.nd4j.linalg.api.ndarray.INDArray pictures = dev.stylegrad.io.Npy.read(Path.of("../styletransfer/src/test/fixtures/training/pictures.npy"));
+        for (int k = 0; k < 8; k++) {
+            ImageFiles.write(dev.stylegrad.style.feedforward.Pictures.fromArray(pictures.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(k, k + 1)).dup('c')),
+                    images.resolve("p" + k + ".png"));
+        }
+        Path style = dir.resolve("style.png");
+        ImageFiles.write(dev.stylegrad.style.feedforward.Pictures.fromArray(dev.stylegrad.io.Npy.read(Path.of("../styletransfer/src/test/fixtures/training/style.npy"))), style);
+        List<String> train = List.of("train", "--style", style.toString(), "--images", images.toString(), "--weights", ModelFixtures.MINI_VGG16.toString(),
+                "--init-model", ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth").toString(), "--image-size", "32", "--batch-size", "4",
+                "--steps", "4", "--save-every", "0");
+        List<String> a = new ArrayList<>(train), b = new ArrayList<>(train);
+        a.addAll(List.of("--out", dir.resolve("here.safetensors").toString(), "--log-json", dir.resolve("here.jsonl").toString()));
+        b.addAll(List.of("--out", dir.resolve("spark.safetensors").toString(), "--log-json", dir.resolve("spark.jsonl").toString(),
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false"));
+        Result here = run(a), spark = run(b);
+        assertThat(here.code()).as(here.err()).isZero();
+        assertThat(spark.code()).as(spark.err()).isZero();
+        assertThat(spark.err()).contains("computing on Spark (local[2]), 2 task slots");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> l1 = java.nio.file.Files.readAllLines(dir.resolve("here.jsonl")), l2 = java.nio.file.Files.readAllLines(dir.resolve("spark.jsonl"));
+        assertThat(l2).hasSameSizeAs(l1).hasSize(4);
+        for (int k = 0; k < l1.size(); k++) {
+            double x = json.readTree(l1.get(k)).get("total").asDouble(), y = json.readTree(l2.get(k)).get("total").asDouble();
+            assertThat(Math.abs(y / x - 1)).as("step %d: %s vs %s", k, x, y).isLessThan(1e-5);
+        }
+        var picture = pictures.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(9, 10)).dup('c');
+        var o1 = dev.stylegrad.models.TransformerNet.load(dir.resolve("here.safetensors")).apply(picture);
+        var o2 = dev.stylegrad.models.TransformerNet.load(dir.resolve("spark.safetensors")).apply(picture);
+        assertThat(o1.sub(o2).amaxNumber().doubleValue() / o1.amaxNumber().doubleValue()).isLessThan(1e-5);
     }
 }

@@ -48,11 +48,16 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** A session on this cluster as the tests use it: one one-core executor per worker, the job's jar shipped. */
     org.apache.spark.sql.SparkSession session(String name) {
+        return session(name, 1);
+    }
+
+    /** {@link #session(String)} with {@code nativeThreads} OpenMP threads per executor. */
+    org.apache.spark.sql.SparkSession session(String name, int nativeThreads) {
         return org.apache.spark.sql.SparkSession.builder().master(masterUrl()).appName(name)
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.executor.memory", "1200m").config("spark.executor.cores", "1")
-                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .config("spark.executorEnv.OMP_NUM_THREADS", Integer.toString(nativeThreads))
                 .config("spark.jars", Path.of(System.getProperty("stylegrad.spark.jar")).toAbsolutePath().toString())
                 .getOrCreate();
     }
