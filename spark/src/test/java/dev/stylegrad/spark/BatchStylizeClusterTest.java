@@ -53,11 +53,7 @@ class BatchStylizeClusterTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        try {
-            if (spark != null) spark.stop();
-        } finally {
-            if (cluster != null) cluster.close();
-        }
+        StandaloneCluster.stop(spark, cluster);
     }
 
     @Test

@@ -54,11 +54,7 @@ class ClusterStepsTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        try {
-            if (spark != null) spark.stop();
-        } finally {
-            if (cluster != null) cluster.close();
-        }
+        StandaloneCluster.stop(spark, cluster);
     }
 
     @Test

@@ -46,6 +46,15 @@ final class StandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
+    /** Stops a test's session, then its cluster (also when the session fails to stop); either may be null. */
+    static void stop(org.apache.spark.sql.SparkSession spark, StandaloneCluster cluster) throws InterruptedException {
+        try {
+            if (spark != null) spark.stop();
+        } finally {
+            if (cluster != null) cluster.close();
+        }
+    }
+
     /** A session on this cluster as the tests use it: one one-core executor per worker, the job's jar shipped. */
     org.apache.spark.sql.SparkSession session(String name) {
         return session(name, 1);
