@@ -54,6 +54,20 @@ class RunOnSparkCommandTest {
     }
 
     @Test
+    void aClusterRunResumedFromItsCheckpointEndsWhereOneJvmDoes() throws Exception {
+        Result here = run(args(dir.resolve("here.png")));
+        assertThat(here.code()).as(here.err()).isZero();
+        List<String> first = args(dir.resolve("first.png"), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--checkpoint", dir.resolve("ck").toString());
+        first.set(first.indexOf("--steps") + 1, "1");
+        Result one = run(first);
+        assertThat(one.code()).as(one.err()).isZero();
+        Result rest = run(args(dir.resolve("resumed.png"), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--resume", dir.resolve("ck").toString()));
+        assertThat(rest.code()).as(rest.err()).isZero();
+        assertThat(rest.err()).contains("tiles per pass on Spark (local[2])");
+        assertThat(ImageFiles.read(dir.resolve("resumed.png"), 1 << 20).pixels()).isEqualTo(ImageFiles.read(dir.resolve("here.png"), 1 << 20).pixels());
+    }
+
+    @Test
     void trainOnSparkFollowsTrainHere() throws Exception {
         Path images = java.nio.file.Files.createDirectories(dir.resolve("pictures"));
         org.nd4j.linalg.api.ndarray.INDArray pictures = dev.stylegrad.io.Npy.read(Path.of("../styletransfer/src/test/fixtures/training/pictures.npy"));
@@ -61,6 +75,8 @@ class RunOnSparkCommandTest {
             ImageFiles.write(dev.stylegrad.style.feedforward.Pictures.fromArray(pictures.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(k, k + 1)).dup('c')),
                     images.resolve("p" + k + ".png"));
         }
+        // Read where the shards run: an unreadable picture must be skipped there as here, and reported once.
+        java.nio.file.Files.write(images.resolve("p3-broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Path style = dir.resolve("style.png");
         ImageFiles.write(dev.stylegrad.style.feedforward.Pictures.fromArray(dev.stylegrad.io.Npy.read(Path.of("../styletransfer/src/test/fixtures/training/style.npy"))), style);
         List<String> train = List.of("train", "--style", style.toString(), "--images", images.toString(), "--weights", ModelFixtures.MINI_VGG16.toString(),
@@ -74,12 +90,38 @@ class RunOnSparkCommandTest {
         assertThat(here.code()).as(here.err()).isZero();
         assertThat(spark.code()).as(spark.err()).isZero();
         assertThat(spark.err()).contains("computing on Spark (local[2]), 2 task slots");
+        for (Result r : List.of(here, spark)) {
+            assertThat(r.err().lines().filter(l -> l.contains("p3-broken.png"))).as(r.err()).hasSize(1);
+        }
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         List<String> l1 = java.nio.file.Files.readAllLines(dir.resolve("here.jsonl")), l2 = java.nio.file.Files.readAllLines(dir.resolve("spark.jsonl"));
         assertThat(l2).hasSameSizeAs(l1).hasSize(4);
         for (int k = 0; k < l1.size(); k++) {
             double x = json.readTree(l1.get(k)).get("total").asDouble(), y = json.readTree(l2.get(k)).get("total").asDouble();
             assertThat(Math.abs(y / x - 1)).as("step %d: %s vs %s", k, x, y).isLessThan(1e-5);
+        }
+        // Two steps, then the other two from the checkpoint: the same steps as the run that did all four at once.
+        List<String> c = new ArrayList<>(train), d = new ArrayList<>(train);
+        c.set(c.indexOf("--steps") + 1, "2");
+        c.addAll(List.of("--out", dir.resolve("half.safetensors").toString(), "--checkpoint", dir.resolve("ck").toString(),
+                "--master", "local[2]", "--conf", "spark.ui.enabled=false"));
+        d.addAll(List.of("--out", dir.resolve("resumed.safetensors").toString(), "--resume", dir.resolve("ck").toString(),
+                "--log-json", dir.resolve("resumed.jsonl").toString(), "--master", "local[2]", "--conf", "spark.ui.enabled=false"));
+        Result half = run(c);
+        assertThat(half.code()).as(half.err()).isZero();
+        Result resumed = run(d);
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        List<String> l3 = java.nio.file.Files.readAllLines(dir.resolve("resumed.jsonl"));
+        assertThat(l3).hasSameSizeAs(l2);
+        for (int k = 0; k < l2.size(); k++) {
+            for (String field : List.of("content", "style", "total")) {
+                assertThat(json.readTree(l3.get(k)).get(field).asDouble()).as("step %d %s", k, field).isEqualTo(json.readTree(l2.get(k)).get(field).asDouble());
+            }
+        }
+        var resumedNet = dev.stylegrad.models.TransformerNet.load(dir.resolve("resumed.safetensors"));
+        var straightNet = dev.stylegrad.models.TransformerNet.load(dir.resolve("spark.safetensors"));
+        for (var e : straightNet.parameters().entrySet()) {
+            assertThat(resumedNet.parameters().get(e.getKey()).value().sub(e.getValue().value()).amaxNumber().doubleValue()).as(e.getKey()).isZero();
         }
         var picture = pictures.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(9, 10)).dup('c');
         var o1 = dev.stylegrad.models.TransformerNet.load(dir.resolve("here.safetensors")).apply(picture);

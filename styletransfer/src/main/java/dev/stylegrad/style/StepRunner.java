@@ -29,6 +29,17 @@ public interface StepRunner {
         return 1;
     }
 
+    /**
+     * Makes {@code value} readable by the tasks of the coming calls through the returned handle, sent to each place
+     * tasks run at most once (the default keeps it in this JVM; a Spark runner broadcasts it). Call {@link
+     * Shared#release} when no task needs it any more.
+     *
+     * @param bytes its size in bytes, for the runner's accounting of what it sent
+     */
+    default <T extends Serializable> Shared<T> share(T value, long bytes) {
+        return Shared.inThisJvm(value);
+    }
+
     /** Where tasks run, for the run's notices ("this JVM", "the Spark cluster at spark://…"). */
     String describe();
 

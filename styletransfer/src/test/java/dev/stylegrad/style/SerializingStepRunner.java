@@ -50,6 +50,18 @@ public final class SerializingStepRunner implements StepRunner {
         }
     }
 
+    /** As a broadcast: the value is serialized once and every task reads the one copy read back. */
+    @Override
+    public <T extends Serializable> Shared<T> share(T value, long bytes) {
+        try {
+            @SuppressWarnings("unchecked")
+            T copy = (T) roundTrip(value);
+            return Shared.inThisJvm(copy);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private Object roundTrip(Object o) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {

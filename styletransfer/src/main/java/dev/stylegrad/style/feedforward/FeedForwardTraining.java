@@ -137,8 +137,7 @@ public final class FeedForwardTraining {
             long t0 = System.nanoTime();
             Trainer.Losses l;
             try (MemoryScope scope = MemoryScope.open("train-step")) {
-                INDArray batch = images.next(t.batchSize());
-                l = trainer.step(batch);
+                l = trainer.sharded(t.batchSize()) ? stepReadingThere(trainer, images, t.batchSize()) : trainer.step(images.next(t.batchSize()));
             }
             if (!(Double.isFinite(l.total()) && Double.isFinite(l.content()) && Double.isFinite(l.style())) || !trainer.lastStepUpdated()) {
                 reason = StopReason.DIVERGED; // the trainer left the network (and Adam) as they were before this batch
@@ -157,6 +156,23 @@ public final class FeedForwardTraining {
             TrainingCheckpoints.write(s.checkpointDir, net, trainer.optimizerState(), images.position(), fingerprint, log);
         }
         return new Result(net, step, reason, List.copyOf(log), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * A sharded step whose pictures are read where the shards run (the folder must be at the same path there): a
+     * picture found unusable there is marked, and the batch asked for again, so it is the batch {@link
+     * TrainingImages#next} would have read here.
+     */
+    private Trainer.Losses stepReadingThere(Trainer trainer, TrainingImages images, int batchSize) throws IOException {
+        while (true) {
+            TrainingImages.Position before = images.position();
+            List<Path> files = images.nextFiles(batchSize);
+            Map<Path, String> unreadable = new LinkedHashMap<>();
+            Trainer.Losses l = trainer.step(files, s.settings.imageSize(), s.maxPixels, unreadable);
+            if (l != null) return l;
+            for (Map.Entry<Path, String> e : unreadable.entrySet()) images.markUnusable(e.getKey(), e.getValue());
+            images.seek(before);
+        }
     }
 
     private static String pathsHash(Path folder, List<Path> files) {

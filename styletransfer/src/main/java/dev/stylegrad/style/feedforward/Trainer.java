@@ -9,7 +9,9 @@ import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.models.Vgg;
 import dev.stylegrad.style.ShippedArray;
+import dev.stylegrad.style.Shared;
 import dev.stylegrad.style.StepRunner;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,6 +20,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The training step of pytorch/examples' {@code fast_neural_style}, loss for loss: the network stylizes a batch
@@ -50,6 +53,7 @@ public final class Trainer {
     private boolean updated;
     private StepRunner runner = StepRunner.HERE;
     private int shards = 1;
+    private Shared<LinkedHashMap<String, ShippedArray>> sharedGrams; // made at the first sharded step
 
     public Trainer(TransformerNet net, Vgg lossNet, INDArray style, List<String> styleLayers, String contentLayer,
             double contentWeight, double styleWeight, double lr) {
@@ -85,7 +89,7 @@ public final class Trainer {
     public Losses step(INDArray batch) {
         Shapes.requireRank("trainer", "batch [B, 3, H, W]", batch, 4);
         updated = false;
-        if (runner == StepRunner.HERE || shards < 2 || batch.size(0) < 2) {
+        if (!sharded((int) batch.size(0))) {
             Tensor[] l = lossOf(net, batch);
             Losses losses = new Losses(l[0].value().getDouble(0), l[1].value().getDouble(0), l[2].value().getDouble(0));
             if (!Double.isFinite(losses.total())) return losses; // no update from a non-finite loss: the network stays as it was
@@ -103,35 +107,92 @@ public final class Trainer {
      */
     private Losses shardedStep(INDArray batch) {
         long b = batch.size(0);
+        return shardedStep(b, (from, to) -> new ShardPictures(ShippedArray.of(batch.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(),
+                NDArrayIndex.all(), NDArrayIndex.all())), null)).losses;
+    }
+
+    /** Whether a batch of {@code batchSize} pictures is cut into shards on another runner ({@link #runOn}). */
+    public boolean sharded(int batchSize) {
+        return runner != StepRunner.HERE && shards >= 2 && batchSize >= 2;
+    }
+
+    /**
+     * One step on the pictures in {@code files} (absolute paths every machine of the runner sees), read where the
+     * shards run, as {@link TrainingImages#next} reads them here. Only when {@link #sharded}.
+     *
+     * @param side the side of the square training pictures
+     * @return the losses; or, when a shard could not read some pictures, null, with those files and why in {@code
+     *     unreadable} and the network unchanged: mark them and ask for the batch again ({@link TrainingImages#nextFiles})
+     */
+    public Losses step(List<Path> files, int side, long maxPixels, Map<Path, String> unreadable) {
+        if (!sharded(files.size())) throw new IllegalStateException("pictures are read where the shards run only when the batch is sharded");
+        updated = false;
+        Map<String, Path> asGiven = new LinkedHashMap<>(); // what the shards name, back to the caller's paths
+        for (Path f : files) asGiven.put(f.toAbsolutePath().toString(), f);
+        Sharded r = shardedStep(files.size(), (from, to) -> {
+            List<String> paths = new ArrayList<>();
+            for (Path f : files.subList((int) (long) from, (int) (long) to)) paths.add(f.toAbsolutePath().toString());
+            return new ShardPictures(null, new TrainShard.Files(paths, side, maxPixels));
+        });
+        r.unreadable.forEach((f, why) -> unreadable.put(asGiven.get(f), why));
+        return r.unreadable.isEmpty() ? r.losses : null;
+    }
+
+    private record Sharded(Losses losses, Map<String, String> unreadable) {}
+
+    /** A shard's pictures: its pixels, or its files. */
+    private record ShardPictures(ShippedArray pixels, TrainShard.Files files) {}
+
+    /** The sharded step: {@code pictures.apply(from, to)} gives shard [from, to)'s pictures. */
+    private Sharded shardedStep(long b, java.util.function.BiFunction<Long, Long, ShardPictures> pictures) {
         int n = (int) Math.min(shards, b);
-        List<TrainShard> tasks = new ArrayList<>();
         LinkedHashMap<String, ShippedArray> weights = new LinkedHashMap<>();
-        net.parameters().forEach((name, p) -> weights.put(name, ShippedArray.of(p.value())));
-        LinkedHashMap<String, ShippedArray> grams = new LinkedHashMap<>();
-        styleGrams.forEach((layer, g) -> grams.put(layer, ShippedArray.of(g)));
+        long weightBytes = 0;
+        for (Map.Entry<String, Tensor> p : net.parameters().entrySet()) {
+            ShippedArray w = ShippedArray.of(p.getValue().value());
+            weights.put(p.getKey(), w);
+            weightBytes += w.bytes();
+        }
+        if (sharedGrams == null) { // the style's Grams never change: shared once for the whole training
+            LinkedHashMap<String, ShippedArray> grams = new LinkedHashMap<>();
+            long bytes = 0;
+            for (Map.Entry<String, INDArray> g : styleGrams.entrySet()) {
+                grams.put(g.getKey(), ShippedArray.of(g.getValue()));
+                bytes += grams.get(g.getKey()).bytes();
+            }
+            sharedGrams = runner.share(grams, bytes);
+        }
+        Shared<LinkedHashMap<String, ShippedArray>> sharedWeights = runner.share(weights, weightBytes); // once per step, not per shard
+        List<TrainShard> tasks = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             long from = b * k / n, to = b * (k + 1) / n;
-            INDArray shard = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
-            tasks.add(new TrainShard(net.widths(), weights, ShippedArray.of(shard), grams, styleLayers, contentLayer, contentWeight, styleWeight,
-                    (double) (to - from) / b));
+            ShardPictures shard = pictures.apply(from, to);
+            tasks.add(new TrainShard(net.widths(), sharedWeights, shard.pixels(), shard.files(), sharedGrams, styleLayers,
+                    contentLayer, contentWeight, styleWeight, (double) (to - from) / b));
         }
         double[] sums = new double[3];
         Map<String, INDArray> gradients = new LinkedHashMap<>();
-        runner.runAll("training shards", lossNet, tasks, r -> {
-            for (int k = 0; k < 3; k++) sums[k] += r.losses()[k];
-            r.gradients().forEach((name, g) -> gradients.merge(name, g.array(), INDArray::addi));
-        });
+        Map<String, String> unreadable = new LinkedHashMap<>();
+        try {
+            runner.runAll("training shards", lossNet, tasks, r -> {
+                unreadable.putAll(r.unreadable());
+                for (int k = 0; k < 3; k++) sums[k] += r.losses()[k];
+                r.gradients().forEach((name, g) -> gradients.merge(name, g.array(), INDArray::addi));
+            });
+        } finally {
+            sharedWeights.release();
+        }
         Losses losses = new Losses(sums[0], sums[1], sums[2]);
-        if (!Double.isFinite(losses.total()) || gradients.isEmpty()) return losses;
+        if (!unreadable.isEmpty() || !Double.isFinite(losses.total()) || gradients.isEmpty()) return new Sharded(losses, unreadable);
         updated = adam.step(gradients);
-        return losses;
+        return new Sharded(losses, unreadable);
     }
 
     /** Computes the step on this runner, its batches cut into {@code shards} shards (at least 2 to shard at all). */
     public void runOn(StepRunner runner, int shards) {
         this.runner = java.util.Objects.requireNonNull(runner);
         this.shards = shards;
+        this.sharedGrams = null;
     }
 
     /** The weighted content, style and total loss of {@code net} on {@code batch} (mean over its pictures), on the tape. */

@@ -109,39 +109,74 @@ public final class TrainingImages {
     public INDArray next(int batch) throws IOException {
         int side = size;
         float[] data = new float[batch * 3 * side * side];
-        int taken = 0, triedSinceUsable = 0;
+        int taken = 0;
         while (taken < batch) {
+            int i = nextCandidate();
+            try {
+                readInto(files.get(i), side, maxPixels, data, taken * 3 * side * side);
+            } catch (IOException | RuntimeException | Error e) { // one picture, whatever is wrong with it, never ends the run
+                markUnusable(files.get(i), whyUnusable(e));
+                continue;
+            }
+            taken++;
+        }
+        return Nd4j.create(data, new long[] {batch, 3, side, side}, DataType.FLOAT);
+    }
+
+    /**
+     * The next {@code batch} pictures' files, not read (a cluster's executors read them: {@link #readInto}), the
+     * cursor moved past them; pictures already found unusable are passed over. When a reader finds one unusable, give
+     * it to {@link #markUnusable}, {@link #seek} back to the position before this call and ask again: the batch is then
+     * the one {@link #next} would have read.
+     *
+     * @throws IOException if every picture has been found unusable
+     */
+    public List<Path> nextFiles(int batch) throws IOException {
+        List<Path> out = new ArrayList<>(batch);
+        while (out.size() < batch) out.add(files.get(nextCandidate()));
+        return out;
+    }
+
+    /** Passes {@code file} over from now on, and reports it (once) to the skip callback with {@code why}. */
+    public void markUnusable(Path file, String why) throws IOException {
+        int i = files.indexOf(file);
+        if (i < 0) throw new IllegalArgumentException("training images: " + file + " is not one of the pictures found");
+        if (unusable.add(i)) onSkip.accept(file, why);
+        if (unusable.size() == files.size()) throw noneUsable();
+    }
+
+    /** The index of the next picture not known to be unusable, the cursor moved past it. */
+    private int nextCandidate() throws IOException {
+        while (true) {
             if (index == files.size()) {
                 epoch++;
                 index = 0;
                 order = orderOf(epoch);
             }
             int i = order[index++];
-            if (unusable.contains(i)) {
-                if (++triedSinceUsable > files.size()) throw noneUsable();
-                continue;
-            }
-            RgbImage picture;
-            try {
-                picture = squareCrop(ImageFiles.read(files.get(i), maxPixels), side, maxPixels);
-            } catch (IOException | RuntimeException | Error e) { // one picture, whatever is wrong with it, never ends the run
-                unusable.add(i);
-                onSkip.accept(files.get(i), e instanceof OutOfMemoryError ? "ran out of memory reading or resizing it (" + e.getMessage() + ")"
-                        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
-                if (unusable.size() == files.size() || ++triedSinceUsable > files.size()) throw noneUsable();
-                continue;
-            }
-            triedSinceUsable = 0;
-            int[] px = picture.pixels();
-            int plane = side * side, base = taken * 3 * plane;
-            for (int p = 0; p < plane; p++) {
-                data[base + p] = (px[p] >> 16) & 0xff;
-                data[base + plane + p] = (px[p] >> 8) & 0xff;
-                data[base + 2 * plane + p] = px[p] & 0xff;
-            }
-            taken++;
+            if (!unusable.contains(i)) return i;
+            if (unusable.size() == files.size()) throw noneUsable();
         }
-        return Nd4j.create(data, new long[] {batch, 3, side, side}, DataType.FLOAT);
+    }
+
+    /**
+     * Reads one training picture into {@code data} from {@code base}: 3·side·side float32 pixels 0..255, planes R, G,
+     * B, resized and center-cropped as {@link #squareCrop(RgbImage, int, long)}.
+     */
+    public static void readInto(Path file, int side, long maxPixels, float[] data, int base) throws IOException {
+        int[] px = squareCrop(ImageFiles.read(file, maxPixels), side, maxPixels).pixels();
+        int plane = side * side;
+        for (int p = 0; p < plane; p++) {
+            data[base + p] = (px[p] >> 16) & 0xff;
+            data[base + plane + p] = (px[p] >> 8) & 0xff;
+            data[base + 2 * plane + p] = px[p] & 0xff;
+        }
+    }
+
+    /** Why a picture could not be used, in a few words (what the skip callback is told). */
+    public static String whyUnusable(Throwable e) {
+        return e instanceof OutOfMemoryError ? "ran out of memory reading or resizing it (" + e.getMessage() + ")"
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private IOException noneUsable() {
