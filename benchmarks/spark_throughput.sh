@@ -6,10 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="$(realpath "$1")"; work="$(realpath -m "$2")"
-home="$root/spark/target/spark-home"
-opens="$(cat "$root/spark/target/classes/dev/stylegrad/spark/java-options.txt")"
+source "$root/benchmarks/standalone_cluster.sh"
 cp="$(ls "$root"/spark/target/spark-0.1.0-SNAPSHOT.jar):$(cat "$root/spark/target/classpath.txt")"
-export SPARK_LOCAL_IP=127.0.0.1  # every server this starts (driver, master, workers) listens on loopback only
 run() { java $opens -cp "$cp" dev.stylegrad.cli.StylegradCli "$@"; }
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>"$work/last.err" || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 
@@ -28,17 +26,9 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
   tail -1 "$work/last.err"; cp "$work/out-local/stylegrad-report.jsonl" "$work/report-local-$round.jsonl"
 done
 for workers in 1 2; do
-  logs="$work/cluster-$workers"; mkdir -p "$logs"
-  port=$((17000 + workers)); ui=$((18000 + workers))
-  env SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 java -Xmx512m $opens -cp "$home/jars/*" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port $port --webui-port $ui > "$logs/master.log" 2>&1 &
-  pids=($!)
-  for w in $(seq 1 "$workers"); do
-    env SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=1 java -Xmx512m $opens -cp "$home/jars/*" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 --memory 6g --work-dir "$logs/w$w" --webui-port 0 spark://127.0.0.1:$port > "$logs/worker-$w.log" 2>&1 &
-    pids+=($!)
-  done
-  until curl -s "http://127.0.0.1:$ui/json/" | grep -q "\"aliveworkers\" : $workers"; do sleep 1; done
+  start_cluster "$workers" "$work/cluster-$workers"
   rm -rf "$work/out-cluster"
-  echo "spark-apply cluster $workers worker(s): $(seconds run spark-apply --model "$model" --input "$work/in" --output "$work/out-cluster" --master spark://127.0.0.1:$port --conf spark.executor.memory=5g --conf spark.executorEnv.OMP_NUM_THREADS=1) s"
+  echo "spark-apply cluster $workers worker(s): $(seconds run spark-apply --model "$model" --input "$work/in" --output "$work/out-cluster" --master "$master_url" --conf spark.executor.memory=5g --conf spark.executorEnv.OMP_NUM_THREADS=1) s"
   tail -1 "$work/last.err"; cp "$work/out-cluster/stylegrad-report.jsonl" "$work/report-cluster-$workers.jsonl"
-  kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
+  stop_cluster
 done

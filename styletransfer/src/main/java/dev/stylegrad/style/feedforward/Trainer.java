@@ -111,9 +111,12 @@ public final class Trainer {
                 NDArrayIndex.all(), NDArrayIndex.all())), null)).losses;
     }
 
-    /** Whether a batch of {@code batchSize} pictures is cut into shards on another runner ({@link #runOn}). */
+    /**
+     * Whether a batch is computed in shards on another runner ({@link #runOn}): always there, even in one shard (a
+     * cluster of one task slot computes the whole batch, this side only updates).
+     */
     public boolean sharded(int batchSize) {
-        return runner != StepRunner.HERE && shards >= 2 && batchSize >= 2;
+        return runner != StepRunner.HERE && batchSize >= 1;
     }
 
     /**
@@ -188,8 +191,9 @@ public final class Trainer {
         return new Sharded(losses, unreadable);
     }
 
-    /** Computes the step on this runner, its batches cut into {@code shards} shards (at least 2 to shard at all). */
+    /** Computes the step on this runner, its batches cut into {@code shards} shards (at least 1). */
     public void runOn(StepRunner runner, int shards) {
+        if (shards < 1) throw new IllegalArgumentException("trainer: at least one shard per batch, got " + shards);
         this.runner = java.util.Objects.requireNonNull(runner);
         this.shards = shards;
         this.sharedGrams = null;
