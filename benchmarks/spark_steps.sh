@@ -7,7 +7,9 @@
 #   benchmarks/spark_steps.sh tiles WORKDIR STEPS "N..."          a 4096x3072 picture, 12 tiles of 1024 px, shared VGG19
 #   benchmarks/spark_steps.sh train WORKDIR STEPS "N..." IMAGES   training at batch 4 per worker (4 for N = 0: one JVM)
 #   benchmarks/spark_steps.sh print WORKDIR 0 "N..."              the README's four-scale schedule to 4096 px
-# N = 0 runs in one JVM (no --master). WORKER_MEMORY (10g) and EXECUTOR_MEMORY (9g) size the workers.
+# N = 0 runs in one JVM (no --master). EXECUTOR_MEMORY (2g) is the executors' Java heap: the arrays live outside it
+# (a 1184-px window's pass takes about 6 GB there), and a large heap only delays the collection of the garbage that
+# deserialized tasks leave (with 7g, an executor grew to 13 GB and the kernel killed it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode=$1; work="$(realpath -m "$2")"; steps=$3; counts=$4; images=${5:-}
@@ -29,8 +31,8 @@ for n in $counts; do
   esac
   args+=(--log-json "$work/$n.jsonl")
   if ((n > 0)); then
-    start_cluster "$n" "$work/cluster-$n" "${WORKER_MEMORY:-10g}"
-    args+=(--master "$master_url" --conf "spark.executor.memory=${EXECUTOR_MEMORY:-9g}" --conf spark.executorEnv.OMP_NUM_THREADS=1)
+    start_cluster "$n" "$work/cluster-$n" "${WORKER_MEMORY:-3g}"
+    args+=(--master "$master_url" --conf "spark.executor.memory=${EXECUTOR_MEMORY:-2g}" --conf spark.executorEnv.OMP_NUM_THREADS=1)
   fi
   t0=$(date +%s.%N)
   /usr/bin/time -v -o "$work/$n.time" java $opens -cp "$cp" dev.stylegrad.cli.StylegradCli "${args[@]}" > /dev/null 2> "$work/$n.err" || echo "exit $?"

@@ -6,6 +6,7 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.models.Vgg;
 import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Sums;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,8 +61,8 @@ final class TilePasses {
                     INDArray feature = f.get(layer).value();
                     INDArrayIndex[] ownedHere = owned(grid, tile, layer, false);
                     if (isEmpty(ownedHere)) continue;
-                    double norm = feature.get(ownedHere).sub(targets.get(layer).array()).norm2Number().doubleValue();
-                    squared.put(layer, norm * norm);
+                    // Not libnd4j's reduction: its rounding depends on the thread count, which differs between machines.
+                    squared.put(layer, Sums.squaredDifference(feature.get(ownedHere), targets.get(layer).array()));
                 }
                 for (String layer : losses.styleLayers().keySet()) {
                     INDArrayIndex[] idx = owned(grid, tile, layer, false);
@@ -132,9 +133,10 @@ final class TilePasses {
                 double tv = 0;
                 boolean hasTv = false;
                 if (losses.tvWeight() != 0) {
-                    Tensor t = ownedTotalVariation(image);
+                    double[] value = new double[1];
+                    Tensor t = ownedTotalVariation(image, value);
                     if (t != null) {
-                        tv = t.value().getDouble(0);
+                        tv = value[0];
                         hasTv = true;
                         surrogate = plus(surrogate, Ops.mul(t, losses.tvWeight()));
                     }
@@ -159,9 +161,10 @@ final class TilePasses {
 
         /**
          * Total variation of the pixel pairs whose first pixel (top or left) the tile owns: every pair of the picture
-         * once, across tile borders too (the window reaches past the owned region).
+         * once, across tile borders too (the window reaches past the owned region). Its value goes to {@code value[0]},
+         * summed as {@link Sums} does (the same bits on every machine).
          */
-        private Tensor ownedTotalVariation(Tensor image) {
+        private Tensor ownedTotalVariation(Tensor image, double[] value) {
             long c = image.shape()[1];
             long y0 = tile.y0() - tile.wy(), y1 = tile.y1() - tile.wy(), x0 = tile.x0() - tile.wx(), x1 = tile.x1() - tile.wx();
             Tensor t = null;
@@ -170,12 +173,14 @@ final class TilePasses {
                 Tensor d = Ops.sub(Ops.slice(image, new long[] {0, 0, y0 + 1, x0}, new long[] {1, c, y0 + 1 + downRows, x1}),
                         Ops.slice(image, new long[] {0, 0, y0, x0}, new long[] {1, c, y0 + downRows, x1}));
                 t = plus(t, Ops.sum(Ops.square(d)));
+                value[0] += Sums.squares(d.value());
             }
             long rightCols = Math.min(tile.x1(), grid.width() - 1) - tile.x0();
             if (rightCols > 0) {
                 Tensor d = Ops.sub(Ops.slice(image, new long[] {0, 0, y0, x0 + 1}, new long[] {1, c, y1, x0 + 1 + rightCols}),
                         Ops.slice(image, new long[] {0, 0, y0, x0}, new long[] {1, c, y1, x0 + rightCols}));
                 t = plus(t, Ops.sum(Ops.square(d)));
+                value[0] += Sums.squares(d.value());
             }
             return t;
         }

@@ -6,6 +6,7 @@ import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
+import dev.stylegrad.tensor.Sums;
 import dev.stylegrad.models.Vgg;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,8 +146,8 @@ final class TiledStyleObjective implements Objective {
             String layer = e.getKey();
             INDArray diff = grams.get(layer).sub(styleGrams.get(layer));
             long channels = diff.size(1);
-            double scale = e.getValue() / elements(layer), norm = diff.norm2Number().doubleValue();
-            style += scale * norm * norm / (channels * channels);
+            double scale = e.getValue() / elements(layer);
+            style += scale * Sums.squares(diff) / (channels * channels);
             // L_l = β·scale·mean(diff²): dL/dG = β·scale·2·diff/C²; symmetric, so dL/dG + dL/dGᵀ doubles it.
             seeds.put(layer, ShippedArray.of(diff.muli(4 * styleWeight * scale / (channels * channels))));
         }
