@@ -5,7 +5,7 @@
 # lines) and N.time (/usr/bin/time -v: peak RSS of the driver).
 # Usage (after `mvn -B -ntp install -DskipTests -pl spark -am`):
 #   benchmarks/spark_steps.sh tiles WORKDIR STEPS "N..."          a 4096x3072 picture, 12 tiles of 1024 px, shared VGG19
-#   benchmarks/spark_steps.sh train WORKDIR STEPS "N..." IMAGES   training at batch 4 per worker (4 for N = 0: one JVM)
+#   benchmarks/spark_steps.sh train WORKDIR STEPS "N..." IMAGES   training at batch 4 per worker (4 for N = 0: one JVM), VGG19 loss network
 #   benchmarks/spark_steps.sh print WORKDIR 0 "N..."              the README's four-scale schedule to 4096 px
 # N = 0 runs in one JVM (no --master). EXECUTOR_MEMORY (2g) is the executors' Java heap: the arrays live outside it
 # (a 1184-px window's pass takes about 6 GB there), and a large heap only delays the collection of the garbage that
@@ -25,7 +25,7 @@ for n in $counts; do
                  --steps "$steps" --lr 0.02 --tile 1024 --save-every 0 --out "$work/$n.png") ;;
     print) args=(run --content "$shared/images/tubingen.jpg" --style "$shared/images/starry_night.jpg" --weights "$weights"
                  --scales 512,1024,2048,4096 --steps 100,20,4,2 --lr 0.02 --tile 1024 --out "$work/$n.png") ;;
-    train) args=(train --style "$shared/images/starry_night.jpg" --images "$images" --weights "$weights" --steps "$steps"
+    train) args=(train --style "$shared/images/starry_night.jpg" --images "$images" --loss-network vgg19 --weights "$weights" --steps "$steps"
                  --batch-size $((n == 0 ? 4 : 4 * n)) --save-every 0 --out "$work/$n.safetensors") ;;
     *) echo "mode: tiles, train or print" >&2; exit 2 ;;
   esac
