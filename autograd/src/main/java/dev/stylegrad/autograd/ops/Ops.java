@@ -208,6 +208,14 @@ public final class Ops {
         return new InstanceNorm2d(1e-5).call(x, weight, bias);
     }
 
+    /**
+     * Adaptive instance normalization: {@code content}'s maps [N, C, H, W] given {@code style}'s [N, C, H', W'] per-map
+     * mean and σ = √(unbiased variance + 1e-5), as naoto0804/pytorch-AdaIN's {@code adaptive_instance_normalization}.
+     */
+    public static Tensor adaIn(Tensor content, Tensor style) {
+        return new AdaIn(1e-5).call(content, style);
+    }
+
     /** Gram matrices [N, C, C] of NCHW feature maps, not normalized. */
     public static Tensor gram(Tensor features) {
         return gram(features, Precision.FP32);

@@ -47,7 +47,7 @@ class TorchFixtureTest {
     private static final Set<String> REQUIRED_OPS = Set.of("add", "sub", "mul", "div", "neg", "add_scalar", "mul_scalar",
             "pow", "square", "exp", "log", "sum", "mean", "reshape", "permute", "transpose", "slice", "box_dot", "concat", "matmul",
             "relu", "conv2d", "maxpool2d", "avgpool2d", "gram", "mse", "chain", "reflection_pad2d", "upsample_nearest2d",
-            "instance_norm2d", "transformer_layers");
+            "instance_norm2d", "transformer_layers", "adain");
 
     private static final Map<String, Double> WORST = new TreeMap<>();
 
@@ -164,6 +164,7 @@ class TorchFixtureTest {
             }
             case "upsample_nearest2d" -> Ops.upsampleNearest2d(in.get(0), integer(p, "factor"));
             case "instance_norm2d" -> in.size() == 1 ? Ops.instanceNorm2d(in.get(0)) : Ops.instanceNorm2d(in.get(0), in.get(1), in.get(2));
+            case "adain" -> Ops.adaIn(in.get(0), in.get(1));
             case "transformer_layers" -> {
                 Tensor y = Ops.relu(Ops.instanceNorm2d(Ops.conv2d(Ops.reflectionPad2d(t.get("x"), 1, 1, 1, 1), t.get("w1"), t.get("b1"),
                         Conv2dSpec.of(2, 0, 1)), t.get("g1"), t.get("h1")));
