@@ -20,4 +20,6 @@ public final class ModelFixtures {
     public static final Path MINI_VGG16 = ROOT.resolve("mini_vgg16").resolve("mini_vgg16_legacy.pth");
     /** A narrow fast_neural_style TransformerNet, its input pictures and PyTorch's outputs. */
     public static final Path TRANSFORMER = ROOT.resolve("transformer");
+    /** Narrow AdaIN networks (pytorch-AdaIN's net.vgg and net.decoder), pictures and PyTorch's results ({@code make_adain.py}). */
+    public static final Path ADAIN = ROOT.resolve("adain");
 }
