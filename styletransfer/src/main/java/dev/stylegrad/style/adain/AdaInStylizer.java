@@ -1,0 +1,317 @@
+package dev.stylegrad.style.adain;
+
+import dev.stylegrad.models.AdaInDecoder;
+import dev.stylegrad.models.AdaInEncoder;
+import dev.stylegrad.style.MemoryCheck;
+import dev.stylegrad.style.SettingsException;
+import dev.stylegrad.style.TilePolicy;
+import dev.stylegrad.style.feedforward.Pictures;
+import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.tensor.MemoryScope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Stylizes a picture with any style in one pass of the AdaIN networks, as pytorch-AdaIN's {@code test.py} does:
+ * relu4_1 of the content is given, channel by channel, the style's mean and standard deviation, t = σ(s)·(c − μ(c))/σ(c)
+ * + μ(s); with several styles, t is their weighted sum ({@code --style_interpolation_weights}); the decoder gets
+ * α·t + (1 − α)·c. With colour preservation each style first takes the content's colours ({@code coral}).
+ *
+ * <p>Since all of that is, per channel, c ↦ a·c + b with a and b from the whole picture's statistics, a print-size
+ * picture is stylized exactly in tiles: a first pass encodes each tile's window and keeps its relu4_1 positions (and
+ * adds their float64 sums), a second decodes each tile's window of relu4_1 and keeps the tile's own pixels. The result
+ * equals the untiled one to float rounding.
+ *
+ * <p>The result has the content's size; the reference's is up to 7 pixels larger on each axis (ceil-mode pooling adds
+ * a position for an odd side, which decodes to 8 pixels), and those extra rows and columns are cut.
+ *
+ * <p>Threads: immutable, and the networks it holds are frozen: one stylizer may serve any number of threads at once,
+ * each call using its own memory.
+ */
+public final class AdaInStylizer {
+    /** Estimated float32 activations per pixel of a window at full resolution: the widest full-size layers hold about four arrays of the first width. */
+    private static final int ACTIVATIONS_PER_PIXEL_PER_WIDTH = 4;
+    private static final AtomicLong CALLS = new AtomicLong();
+
+    private final AdaInEncoder encoder;
+    private final AdaInDecoder decoder;
+    private final double alpha;
+    private final boolean preserveColors;
+    private final TilePolicy tiles;
+    private final Consumer<String> progress;
+    private final int trim;
+
+    private AdaInStylizer(Builder b) {
+        this.encoder = b.encoder;
+        this.decoder = b.decoder.freeze();
+        this.alpha = b.alpha;
+        this.preserveColors = b.preserveColors;
+        this.tiles = b.tiles;
+        this.progress = b.progress;
+        this.trim = b.trim;
+        int[] e = encoder.widths(), d = decoder.widths();
+        if (e[3] != d[3]) {
+            throw new SettingsException("the decoder takes " + d[3] + " channels and the encoder's relu4_1 has " + e[3] + ": they are not a pair");
+        }
+    }
+
+    /** A stylizer of these networks; the decoder is {@link AdaInDecoder#freeze frozen} by {@link Builder#build}. */
+    public static Builder builder(AdaInEncoder encoder, AdaInDecoder decoder) {
+        return new Builder(encoder, decoder);
+    }
+
+    /** The settings of a stylizer; defaults are the reference's (alpha 1, colours of the style) and {@code --tile auto}. */
+    public static final class Builder {
+        private final AdaInEncoder encoder;
+        private final AdaInDecoder decoder;
+        private double alpha = 1;
+        private boolean preserveColors;
+        private TilePolicy tiles = TilePolicy.parse("auto");
+        private Consumer<String> progress = s -> {};
+        private int trim;
+
+        private Builder(AdaInEncoder encoder, AdaInDecoder decoder) {
+            this.encoder = java.util.Objects.requireNonNull(encoder, "encoder");
+            this.decoder = java.util.Objects.requireNonNull(decoder, "decoder");
+        }
+
+        /** How much of the style: 0 decodes the content's own features, 1 (the default) the fully stylized ones. */
+        public Builder alpha(double alpha) {
+            if (!(alpha >= 0 && alpha <= 1)) throw new SettingsException("alpha must be between 0 and 1, got " + alpha);
+            this.alpha = alpha;
+            return this;
+        }
+
+        /** Keep the content's colours (the reference's {@code --preserve_color}). */
+        public Builder preserveColors(boolean preserve) {
+            this.preserveColors = preserve;
+            return this;
+        }
+
+        /** Tiles: {@code auto} (only when the untiled pass would not fit in half the memory available), {@code off}, or a side. */
+        public Builder tiles(TilePolicy tiles) {
+            this.tiles = java.util.Objects.requireNonNull(tiles, "tiles");
+            return this;
+        }
+
+        /** Where one line per tile and pass goes (nowhere by default). */
+        public Builder progress(Consumer<String> progress) {
+            this.progress = java.util.Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /** Windows this much smaller than exactness needs: only for the test that shows they must not be. */
+        Builder trimForTest(int trim) {
+            this.trim = trim;
+            return this;
+        }
+
+        public AdaInStylizer build() {
+            return new AdaInStylizer(this);
+        }
+    }
+
+    /**
+     * The content stylized with the styles blended by {@code weights} (normalized by their sum; null or empty: one
+     * style), as 8-bit pictures; the result is clamped to 0..1 and rounded.
+     */
+    public RgbImage stylize(RgbImage content, List<RgbImage> styles, double[] weights) {
+        List<INDArray> s = new ArrayList<>();
+        for (RgbImage style : styles) s.add(toUnit(style));
+        return Pictures.fromArray(stylize(toUnit(content), s, weights).muli(255));
+    }
+
+    /** An 8-bit picture as [1, 3, H, W] float32 in 0..1, as {@code transforms.ToTensor} gives it. */
+    public static INDArray toUnit(RgbImage picture) {
+        return Pictures.toArray(picture).divi(255);
+    }
+
+    /**
+     * The content [1, 3, H, W] (0..1) stylized with the styles [1, 3, H', W'] blended by {@code weights}: float32
+     * [1, 3, H, W], clamped to 0..1 as the reference saves it.
+     *
+     * @throws IllegalArgumentException if a picture is not [1, 3, H, W] or has a side under {@link AdaInEncoder#MINIMUM_SIDE}
+     * @throws SettingsException if the weights do not match the styles or are not positive
+     */
+    public INDArray stylize(INDArray content, List<INDArray> styles, double[] weights) {
+        INDArray out = decodeUnclamped(content, styles, weights);
+        return org.nd4j.linalg.ops.transforms.Transforms.min(org.nd4j.linalg.ops.transforms.Transforms.max(out, 0, false), 1, false);
+    }
+
+    /** {@link #stylize} without the clamp: the decoder's own output (what the reference's {@code style_transfer} returns). */
+    INDArray decodeUnclamped(INDArray content, List<INDArray> styles, double[] weights) {
+        checkPicture("content", content);
+        if (styles.isEmpty()) throw new SettingsException("no style picture given");
+        double[] w = normalized(weights, styles.size());
+        String scope = "adain-" + CALLS.incrementAndGet();
+        try {
+            int channels = encoder.widths()[3];
+            double[] scale = new double[channels], shift = new double[channels];
+            for (int i = 0; i < styles.size(); i++) {
+                INDArray style = styles.get(i);
+                checkPicture("style " + (i + 1), style);
+                if (preserveColors) style = Coral.transfer(style, content);
+                ChannelStatistics s = statistics(style, scope, "style " + (i + 1));
+                for (int c = 0; c < channels; c++) {
+                    scale[c] += w[i] * s.std(c);
+                    shift[c] += w[i] * s.mean(c);
+                }
+            }
+            long h = content.size(2), wd = content.size(3);
+            long side = tileSide(h, wd);
+            AdaInTiles rows = new AdaInTiles(h, side >= h ? roundUp(h) : side, trim), cols = new AdaInTiles(wd, side >= wd ? roundUp(wd) : side, trim);
+            ChannelStatistics cs = new ChannelStatistics(channels);
+            INDArray features = encodeAll(content, rows, cols, cs, scope);
+            // t = S·(c − μc)/σc + M and α·t + (1 − α)·c, per channel: c ↦ a·c + b
+            float[] a = new float[channels], b = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                double ratio = scale[c] / cs.std(c);
+                a[c] = (float) (alpha * ratio + (1 - alpha));
+                b[c] = (float) (alpha * (shift[c] - ratio * cs.mean(c)));
+            }
+            return decodeAll(features, a, b, rows, cols, scope);
+        } finally {
+            MemoryScope.destroy(scope);
+        }
+    }
+
+    private static void checkPicture(String what, INDArray p) {
+        if (p.rank() != 4 || p.size(0) != 1 || p.size(1) != 3) {
+            throw new IllegalArgumentException(what + ": expected a picture [1, 3, H, W], got " + java.util.Arrays.toString(p.shape()));
+        }
+        if (Math.min(p.size(2), p.size(3)) < AdaInEncoder.MINIMUM_SIDE) {
+            throw new IllegalArgumentException(what + " is " + p.size(3) + "x" + p.size(2) + ": AdaIN needs at least " + AdaInEncoder.MINIMUM_SIDE
+                    + " pixels on each side (relu4_1 is 8 times smaller and its padding needs 2 positions)");
+        }
+    }
+
+    private static double[] normalized(double[] weights, int styles) {
+        if (weights == null || weights.length == 0) {
+            if (styles != 1) throw new SettingsException(styles + " styles need " + styles + " blend weights");
+            return new double[] {1};
+        }
+        if (weights.length != styles) throw new SettingsException(styles + " styles need " + styles + " blend weights, got " + weights.length);
+        double sum = 0;
+        for (double x : weights) {
+            if (!(x >= 0) || Double.isInfinite(x)) throw new SettingsException("blend weights must be finite and not negative, got " + x);
+            sum += x;
+        }
+        if (sum <= 0) throw new SettingsException("blend weights must not all be 0");
+        double[] w = new double[styles];
+        for (int i = 0; i < styles; i++) w[i] = weights[i] / sum;
+        return w;
+    }
+
+    private static long roundUp(long n) {
+        return (n + AdaInTiles.STRIDE - 1) / AdaInTiles.STRIDE * AdaInTiles.STRIDE;
+    }
+
+    /** The tile side for an h×w picture: {@link Long#MAX_VALUE} for one tile. */
+    long tileSide(long h, long w) {
+        if (tiles instanceof TilePolicy.Off) return Long.MAX_VALUE;
+        if (tiles instanceof TilePolicy.Side s) return roundUp(s.pixels());
+        long budget = MemoryCheck.available().map(a -> a.bytes() / 2).orElse(Long.MAX_VALUE);
+        if (untiledBytes(h, w) <= budget) return Long.MAX_VALUE;
+        long side = 2048;
+        while (side > 256 && windowBytes(side + 2 * 64) + fixedBytes(h, w) > budget) side /= 2;
+        return side;
+    }
+
+    /** Bytes an untiled pass needs, estimated: the pictures, relu4_1, and the widest full-size layers. */
+    long untiledBytes(long h, long w) {
+        return fixedBytes(h, w) + windowBytes(Math.max(h, w)) * Math.min(h, w) / Math.max(h, w);
+    }
+
+    private long windowBytes(long side) {
+        return (long) ACTIVATIONS_PER_PIXEL_PER_WIDTH * Math.max(encoder.widths()[0], decoder.widths()[0]) * Float.BYTES * side * side;
+    }
+
+    private long fixedBytes(long h, long w) {
+        long cells = ((h + 7) / 8) * ((w + 7) / 8);
+        return 2 * 3 * h * w * Float.BYTES + (long) encoder.widths()[3] * cells * Float.BYTES;
+    }
+
+    /** relu4_1 statistics of a picture (tiled when large), without keeping its features. */
+    private ChannelStatistics statistics(INDArray picture, String scope, String what) {
+        long h = picture.size(2), w = picture.size(3);
+        long side = tileSide(h, w);
+        AdaInTiles rows = new AdaInTiles(h, side >= h ? roundUp(h) : side, trim), cols = new AdaInTiles(w, side >= w ? roundUp(w) : side, trim);
+        ChannelStatistics stats = new ChannelStatistics(encoder.widths()[3]);
+        forEachEncodedTile(picture, rows, cols, scope, what, (features, cells) -> stats.add(features, cells[0], cells[1], cells[2], cells[3]));
+        return stats;
+    }
+
+    private interface EncodedTile {
+        /** {@code cells}: the tile's own relu4_1 positions in the window's features, rows [0, 1) and columns [2, 3), then where they go in the picture's. */
+        void accept(INDArray features, long[] cells);
+    }
+
+    private void forEachEncodedTile(INDArray picture, AdaInTiles rows, AdaInTiles cols, String scope, String what, EncodedTile sink) {
+        List<long[]> rt = rows.tiles(), ct = cols.tiles();
+        int n = rt.size() * ct.size(), k = 0;
+        for (long[] r : rt) {
+            for (long[] c : ct) {
+                long[] rw = rows.encoderWindow(r), cw = cols.encoderWindow(c), rc = rows.ownedCells(r), cc = cols.ownedCells(c);
+                try (MemoryScope ignored = MemoryScope.open(scope)) {
+                    INDArray window = n == 1 ? picture : picture.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                            NDArrayIndex.interval(rw[0], rw[1]), NDArrayIndex.interval(cw[0], cw[1])).dup('c');
+                    INDArray features = encoder.apply(window);
+                    long r0 = rc[0] - rw[0] / 8, c0 = cc[0] - cw[0] / 8;
+                    sink.accept(features, new long[] {r0, r0 + rc[1] - rc[0], c0, c0 + cc[1] - cc[0], rc[0], cc[0]});
+                }
+                if (n > 1) progress.accept(String.format(Locale.ROOT, "%s: encoded tile %d of %d", what, ++k, n));
+            }
+        }
+    }
+
+    /** Pass 1: the content's relu4_1 for the whole picture, its statistics added to {@code stats}. */
+    private INDArray encodeAll(INDArray content, AdaInTiles rows, AdaInTiles cols, ChannelStatistics stats, String scope) {
+        INDArray all = MemoryScope.outside(() -> Nd4j.create(DataType.FLOAT, 1, encoder.widths()[3], rows.cells(), cols.cells()));
+        forEachEncodedTile(content, rows, cols, scope, "content", (features, cells) -> {
+            stats.add(features, cells[0], cells[1], cells[2], cells[3]);
+            all.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(cells[4], cells[4] + cells[1] - cells[0]),
+                    NDArrayIndex.interval(cells[5], cells[5] + cells[3] - cells[2]))
+                    .assign(features.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(cells[0], cells[1]), NDArrayIndex.interval(cells[2], cells[3])));
+        });
+        return all;
+    }
+
+    /** Pass 2: each tile's window of relu4_1, normalized (c ↦ a·c + b per channel) and decoded; the tile's own pixels kept. */
+    private INDArray decodeAll(INDArray features, float[] a, float[] b, AdaInTiles rows, AdaInTiles cols, String scope) {
+        INDArray out = MemoryScope.outside(() -> Nd4j.create(DataType.FLOAT, 1, 3, rows.size(), cols.size()));
+        INDArray scale = Nd4j.create(a, new long[] {1, a.length, 1, 1}, DataType.FLOAT), shift = Nd4j.create(b, new long[] {1, b.length, 1, 1}, DataType.FLOAT);
+        List<long[]> rt = rows.tiles(), ct = cols.tiles();
+        int n = rt.size() * ct.size(), k = 0;
+        for (long[] r : rt) {
+            for (long[] c : ct) {
+                long[] rw = rows.decoderWindow(r), cw = cols.decoderWindow(c);
+                try (MemoryScope ignored = MemoryScope.open(scope)) {
+                    INDArray window = features.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(rw[0], rw[1]), NDArrayIndex.interval(cw[0], cw[1]));
+                    INDArray t = MemoryScope.allocate(DataType.FLOAT, window.shape()).assign(window);
+                    t.muli(scale).addi(shift);
+                    INDArray decoded = decoder.apply(t);
+                    long y0 = r[0] - 8 * rw[0], x0 = c[0] - 8 * cw[0];
+                    INDArrayIndex[] own = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(y0, y0 + r[1] - r[0]), NDArrayIndex.interval(x0, x0 + c[1] - c[0])};
+                    out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.interval(c[0], c[1])).assign(decoded.get(own));
+                }
+                if (n > 1) progress.accept(String.format(Locale.ROOT, "decoded tile %d of %d", ++k, n));
+            }
+        }
+        return out;
+    }
+
+    /** The number of tiles an h×w picture is stylized in under this stylizer's policy (1: untiled). */
+    public int tileCount(int h, int w) {
+        long side = tileSide(h, w);
+        long rows = side >= h ? 1 : (h + side - 1) / side, cols = side >= w ? 1 : (w + side - 1) / side;
+        return Math.toIntExact(rows * cols);
+    }
+}
