@@ -8,12 +8,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the {@code stylegrad} command: {@code run}, {@code apply}, {@code features}, {@code weights fetch|verify|convert}.
+ * Entry point of the {@code stylegrad} command: {@code run}, {@code train}, {@code apply}, {@code adain}, {@code features}, {@code weights fetch|verify|convert}.
  * Without a subcommand it reports its version and the ND4J backend.
  */
 @Command(name = "stylegrad", mixinStandardHelpOptions = true, versionProvider = StylegradCli.Version.class,
         description = "Neural style transfer (Gatys et al. 2016) on the JVM.",
-        subcommands = {RunCommand.class, TrainCommand.class, ApplyCommand.class, FeaturesCommand.class, WeightsCommand.class})
+        subcommands = {RunCommand.class, TrainCommand.class, ApplyCommand.class, AdaInCommand.class, FeaturesCommand.class, WeightsCommand.class})
 public final class StylegradCli implements Runnable {
 
     public static void main(String[] args) {

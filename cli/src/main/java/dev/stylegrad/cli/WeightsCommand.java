@@ -38,7 +38,8 @@ final class WeightsCommand implements Runnable {
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Download " + PublishedWeights.FILE_NAME + " (" + PublishedWeights.SIZE + " bytes), resumably, checked against its sha256;",
-                "with --model vgg16, torchvision's " + PublishedWeights.VGG16_FILE_NAME + " (the loss network of `train`), checked against the sha256 digits in its name."})
+                "with --model vgg16, torchvision's " + PublishedWeights.VGG16_FILE_NAME + " (the loss network of `train`), checked against the sha256 digits in its name;",
+                "with --model adain, pytorch-AdaIN's " + PublishedWeights.ADAIN_ENCODER_FILE_NAME + " and " + PublishedWeights.ADAIN_DECODER_FILE_NAME + " (for `adain`), each checked against its sha256."})
     static final class Fetch implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", description = "Directory to download into (default: the weights location).")
         Path dir;
@@ -46,13 +47,19 @@ final class WeightsCommand implements Runnable {
         @Option(names = "--url", paramLabel = "URL", description = "Download from a mirror instead of the published address.")
         URI url;
 
-        @Option(names = "--model", paramLabel = "vgg19|vgg16", defaultValue = "vgg19", description = "Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--model", paramLabel = "vgg19|vgg16|adain", defaultValue = "vgg19", description = "Default: ${DEFAULT-VALUE}.")
         String model;
 
         @Override
         public Integer call() throws Exception {
+            if (model.equalsIgnoreCase("adain")) {
+                if (url != null) throw new BadInputException("--url: --model adain fetches two files; download them from your mirror yourself and put them in " + target(""));
+                fetch(PublishedWeights.ADAIN_ENCODER_FILE_NAME, PublishedWeights.ADAIN_ENCODER_URL, PublishedWeights.ADAIN_ENCODER_SHA256);
+                fetch(PublishedWeights.ADAIN_DECODER_FILE_NAME, PublishedWeights.ADAIN_DECODER_URL, PublishedWeights.ADAIN_DECODER_SHA256);
+                return ExitCode.OK;
+            }
             boolean vgg16 = model.equalsIgnoreCase("vgg16");
-            if (!vgg16 && !model.equalsIgnoreCase("vgg19")) throw new BadInputException("--model must be vgg19 or vgg16, got " + model);
+            if (!vgg16 && !model.equalsIgnoreCase("vgg19")) throw new BadInputException("--model must be vgg19, vgg16 or adain, got " + model);
             String name = vgg16 ? PublishedWeights.VGG16_FILE_NAME : PublishedWeights.FILE_NAME;
             String published = vgg16 ? PublishedWeights.VGG16_URL : PublishedWeights.URL;
             Path target = (dir == null ? WeightsLocation.directory() : dir).resolve(name);
@@ -68,6 +75,21 @@ final class WeightsCommand implements Runnable {
             }
             System.err.println("stylegrad: " + (fetched ? "downloaded and verified " : "already present and verified: ") + target);
             return ExitCode.OK;
+        }
+
+        private Path target(String name) {
+            return (dir == null ? WeightsLocation.directory() : dir).resolve(name).toAbsolutePath();
+        }
+
+        private void fetch(String name, String published, String sha256) throws Exception {
+            Path target = target(name);
+            boolean fetched;
+            try (Progress progress = Progress.bytes("fetch " + name, 0)) {
+                fetched = new WeightsDownloader().fetch(URI.create(published), target, -1, sha256, (bytes, total) -> progress.update(bytes, null));
+            } catch (WeightsDownloader.DownloadException e) {
+                throw new BadInputException(e.getMessage() + ". If this machine is offline, download " + published + " elsewhere and put it at " + target);
+            }
+            System.err.println("stylegrad: " + (fetched ? "downloaded and verified " : "already present and verified: ") + target);
         }
     }
 

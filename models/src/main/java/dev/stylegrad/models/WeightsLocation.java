@@ -55,4 +55,22 @@ public final class WeightsLocation {
                 + " yourself and put the file at " + dir.resolve(PublishedWeights.FILE_NAME) + ", or point --weights or "
                 + ENV + " at a weights file (.pth or .safetensors).";
     }
+
+    /** The AdaIN network file to use: {@code explicit} if given, else the published file's name in {@link #directory()}. */
+    public static Path resolveAdaIn(Path explicit, boolean decoder) {
+        if (explicit != null) return explicit;
+        return directory().resolve(decoder ? PublishedWeights.ADAIN_DECODER_FILE_NAME : PublishedWeights.ADAIN_ENCODER_FILE_NAME);
+    }
+
+    /** What to tell a user whose AdaIN encoder or decoder file is missing: every way to get one. */
+    public static String howToGetAdaIn(Path missing, boolean decoder) {
+        String what = decoder ? "AdaIN decoder" : "AdaIN encoder";
+        String url = decoder ? PublishedWeights.ADAIN_DECODER_URL : PublishedWeights.ADAIN_ENCODER_URL;
+        String name = decoder ? PublishedWeights.ADAIN_DECODER_FILE_NAME : PublishedWeights.ADAIN_ENCODER_FILE_NAME;
+        Path dir = missing.toAbsolutePath().getParent();
+        return what + " not found at " + missing + ". Get both AdaIN files with `./stylegrad weights fetch --model adain` (downloads "
+                + url + ", checked against its sha256), or download that URL yourself and put the file at " + dir.resolve(name)
+                + ", or give --" + (decoder ? "decoder" : "vgg") + " FILE (a .pth or .safetensors"
+                + (decoder ? ", e.g. one `train-adain` wrote" : "") + ").";
+    }
 }

@@ -21,7 +21,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class ParameterAdam {
     private final Map<String, Tensor> parameters;
-    private final double lr, beta1, beta2, eps;
+    private final double beta1, beta2, eps;
+    private double lr;
     private final Map<String, INDArray> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     private final Map<String, Long> counts = new LinkedHashMap<>();
     private long t;
@@ -89,6 +90,15 @@ public final class ParameterAdam {
             parameters.values().forEach(Tensor::zeroGrad);
             return finite;
         }
+    }
+
+    /**
+     * Sets the learning rate of the next steps, as a schedule does through PyTorch's {@code param_groups} (the AdaIN
+     * reference's decay, lr / (1 + 5e-5 · iteration), is set before each step).
+     */
+    public void setLearningRate(double lr) {
+        if (!(lr > 0)) throw new IllegalArgumentException("Adam: learning rate must be positive, got " + lr);
+        this.lr = lr;
     }
 
     /** Steps taken (calls of {@link #step}). */

@@ -26,6 +26,23 @@ public final class Resampler {
         return new int[] {Math.max(1, (int) Math.round(width * scale)), Math.max(1, (int) Math.round(height * scale))};
     }
 
+    /**
+     * torchvision's {@code transforms.Resize(n)}: the shorter side becomes {@code n} and the longer
+     * ⌊n · longer / shorter⌋ (torchvision truncates); unchanged when the shorter side already is {@code n}.
+     */
+    public static RgbImage fitShorterSide(RgbImage image, int n) {
+        if (n < 1) throw new IllegalArgumentException("size must be at least 1, got " + n);
+        int[] wh = fitShorterSideDimensions(image.width(), image.height(), n);
+        return resize(image, wh[0], wh[1]);
+    }
+
+    /** The {width, height} {@link #fitShorterSide} gives a width×height image, without resizing anything. */
+    public static int[] fitShorterSideDimensions(int width, int height, int n) {
+        if (Math.min(width, height) == n) return new int[] {width, height};
+        if (width <= height) return new int[] {n, (int) ((long) n * height / width)};
+        return new int[] {(int) ((long) n * width / height), n};
+    }
+
     /** Resizes to exactly {@code width}×{@code height}. */
     public static RgbImage resize(RgbImage image, int width, int height) {
         if (width < 1 || height < 1) throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
