@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "stylegrad", mixinStandardHelpOptions = true, versionProvider = StylegradCli.Version.class,
         description = "Neural style transfer (Gatys et al. 2016) on the JVM.",
-        subcommands = {RunCommand.class, TrainCommand.class, ApplyCommand.class, AdaInCommand.class, FeaturesCommand.class, WeightsCommand.class})
+        subcommands = {RunCommand.class, TrainCommand.class, ApplyCommand.class, AdaInCommand.class, TrainAdaInCommand.class, FeaturesCommand.class, WeightsCommand.class})
 public final class StylegradCli implements Runnable {
 
     public static void main(String[] args) {

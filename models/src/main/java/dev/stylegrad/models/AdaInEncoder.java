@@ -77,13 +77,14 @@ public final class AdaInEncoder {
 
     /**
      * Loads the encoder from {@code vgg_normalised.pth} (either serialization, through the restricted unpickler) or a
-     * safetensors file with its keys.
+     * safetensors file with its keys; a torchvision VGG19 ({@code features.0.weight} …) goes to {@link #fromTorchvisionVgg19}.
      *
      * @throws WeightsFormatException naming the file and the key if a parameter is missing, does not take what the
      *     convolution before it gives, or the file holds keys the whole VGG19 does not have
      */
     public static AdaInEncoder load(Path file) throws IOException {
         Map<String, long[]> shapes = StateDicts.shapes(file);
+        if (!shapes.containsKey("0.weight") && shapes.containsKey("features.0.weight")) return fromTorchvisionVgg19(file);
         // Each convolution's width is read from the file (the reference's are uniform per block; any chain loads).
         Map<String, long[]> layout = new LinkedHashMap<>();
         long in = 3;

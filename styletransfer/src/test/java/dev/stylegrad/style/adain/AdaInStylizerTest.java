@@ -124,6 +124,21 @@ class AdaInStylizerTest {
         assertThat(broken).isGreaterThan(1e-3);
     }
 
+    /** {@code --tile auto} tiles only when the untiled pass would not fit in half the memory available. */
+    @Test
+    void autoTilesOnlyWhatWouldNotFit() {
+        AdaInStylizer auto = AdaInStylizer.builder(encoder, decoder).build();
+        String key = dev.stylegrad.style.MemoryCheck.AVAILABLE_PROPERTY;
+        try {
+            System.setProperty(key, "" + 2 * auto.untiledBytes(768, 1024));
+            assertThat(auto.tileCount(768, 1024)).isEqualTo(1);
+            System.setProperty(key, "" + auto.untiledBytes(768, 1024));
+            assertThat(auto.tileCount(768, 1024)).isGreaterThan(1);
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
     @Test
     void badSettingsAreRefusedInOneSentence() {
         assertThatThrownBy(() -> AdaInStylizer.builder(encoder, decoder).alpha(1.5)).isInstanceOf(SettingsException.class)
