@@ -178,6 +178,17 @@ public final class Kernels {
         return gradOut.sum(0, 2, 3);
     }
 
+    /**
+     * Reflection padding of NCHW {@code x} by host row copies into a new array, or null where the host kernels do not
+     * apply (another backend, a view that is not dense): callers then pad by other means.
+     */
+    public static INDArray reflectionPad2dOrNull(INDArray x, int left, int right, int top, int bottom) {
+        if (x.rank() != 4 || !HostKernels.supports(x)) return null;
+        INDArray out = MemoryScope.allocate(x.dataType(), x.size(0), x.size(1), x.size(2) + top + bottom, x.size(3) + left + right);
+        HostKernels.reflectionPad(x, out, left, right, top, bottom);
+        return out;
+    }
+
     // ---------------------------------------------------------------------------------------------- activation
 
     /** {@code max(x, 0)} into a new array. */

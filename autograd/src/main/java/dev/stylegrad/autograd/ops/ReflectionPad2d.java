@@ -38,6 +38,8 @@ final class ReflectionPad2d extends Function {
                     + Shapes.format(x.shape()) + " is " + h + "×" + w + " and the pads are left " + left + ", right " + right
                     + ", top " + top + ", bottom " + bottom);
         }
+        INDArray fast = dev.stylegrad.tensor.Kernels.reflectionPad2dOrNull(x, left, right, top, bottom);
+        if (fast != null) return fast;
         INDArray out = MemoryScope.allocate(x.dataType(), x.size(0), x.size(1), h + top + bottom, w + left + right);
         out.get(box(top, top + h, left, left + w)).assign(x);
         // Rows first (inside the original columns), then whole columns, which fills the corners from the padded rows.
