@@ -132,8 +132,11 @@ final class TrainAdaInCommand implements Callable<Integer> {
                 long t = System.nanoTime();
                 AdaInTraining.Losses l = training.step(contents.batch(i, batch), styles.batch(i, batch));
                 double seconds = (System.nanoTime() - t) / 1e9;
-                if (!training.lastStepUpdated()) {
-                    throw new BadInputException(String.format(Locale.ROOT, "step %d: the update was not finite (losses %.4g, %.4g); the decoder of the last checkpoint is kept: lower --lr", i + 1, l.content(), l.style()));
+                if (!training.lastStepUpdated()) { // nothing changed: the decoder from before this step is written
+                    save(training, decoder, identity, checkpoint, csv, history, plot);
+                    System.err.printf(Locale.ROOT, "stylegrad: step %d: the update was not finite (losses %.4g, %.4g); the decoder from before it is in %s: lower --lr%n",
+                            i + 1, l.content(), l.style(), out);
+                    return ExitCode.DIVERGED;
                 }
                 csv.write(String.format(Locale.ROOT, "%d,%.6g,%.8g,%.8g,%.8g,%.3f%n", i + 1, settings.lrAt(i), l.content(), l.style(), l.total(), seconds));
                 history.add(new Objective.Evaluation(l.content(), l.style(), 0, l.total()));
