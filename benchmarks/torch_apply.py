@@ -16,7 +16,7 @@ import time
 import torch
 
 spec = importlib.util.spec_from_file_location(
-    "make_transformer", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "styletransfer", "src", "test",
+    "make_transformer", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "src", "test",
                                      "fixtures", "transformer", "make_transformer.py"))
 ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)

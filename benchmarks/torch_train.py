@@ -21,7 +21,7 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
-    "make_transformer", os.path.join(HERE, "..", "styletransfer", "src", "test", "fixtures", "transformer", "make_transformer.py"))
+    "make_transformer", os.path.join(HERE, "..", "models", "src", "test", "fixtures", "transformer", "make_transformer.py"))
 ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
 

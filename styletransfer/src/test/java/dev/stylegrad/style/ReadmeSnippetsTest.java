@@ -33,7 +33,7 @@ class ReadmeSnippetsTest {
     static final Path README = Path.of("../README.md");
     private static final Pattern BLOCK = Pattern.compile("(?:<!-- given: ([^>]*?) -->\\s*\\n)?```java\\n(.*?)\\n```", Pattern.DOTALL);
     private static final List<String> IMPORTS = List.of("java.nio.file.*", "java.util.*", "java.util.concurrent.*", "dev.stylegrad.style.*",
-            "dev.stylegrad.style.image.*", "dev.stylegrad.style.feedforward.*", "dev.stylegrad.models.*", "dev.stylegrad.autograd.*",
+            "dev.stylegrad.style.image.*", "dev.stylegrad.style.feedforward.*", "dev.stylegrad.style.adain.*", "dev.stylegrad.models.*", "dev.stylegrad.autograd.*",
             "dev.stylegrad.autograd.ops.*", "dev.stylegrad.tensor.*", "dev.stylegrad.io.*", "org.nd4j.linalg.api.ndarray.INDArray");
 
     @TempDir
