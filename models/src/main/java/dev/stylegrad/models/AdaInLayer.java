@@ -1,6 +1,7 @@
 package dev.stylegrad.models;
 
 import dev.stylegrad.autograd.Tensor;
+import dev.stylegrad.autograd.layers.Intermediates;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
 import dev.stylegrad.tensor.Pool2dSpec;
@@ -73,18 +74,9 @@ public record AdaInLayer(Kind kind, int index, int kernel, boolean relu) {
         return x;
     }
 
-    /**
-     * Hands {@code used}'s memory back to the open memory scope when no tape holds it and nothing else can read it:
-     * it is neither the caller's {@code input}, nor the {@code result} (a layer may return a view), nor one of the
-     * outputs the caller {@code kept}. Without this, a no-tape pass at print size keeps every activation until its
-     * scope closes.
-     */
+    /** {@link Intermediates#releaseAfterLastUse}: the autodiff layers' rule for handing an intermediate back early. */
     static void releaseIfDone(Tensor used, Tensor result, Tensor input, java.util.Collection<Tensor> kept) {
-        if (used.requiresGrad() || result.requiresGrad()) return;
-        Object storage = dev.stylegrad.tensor.MemoryScope.storage(used.value());
-        if (storage == dev.stylegrad.tensor.MemoryScope.storage(input.value()) || storage == dev.stylegrad.tensor.MemoryScope.storage(result.value())) return;
-        for (Tensor k : kept) if (storage == dev.stylegrad.tensor.MemoryScope.storage(k.value())) return;
-        dev.stylegrad.tensor.MemoryScope.release(used.value());
+        Intermediates.releaseAfterLastUse(used, result, input, kept);
     }
 
     /** The output size of this layer along one axis for an input of {@code n}. */

@@ -4,8 +4,11 @@ import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.tensor.MemoryScope;
 import java.util.Collection;
 
-/** The release rule of this package (see its description): when an intermediate's memory may go back early. */
-final class Intermediates {
+/**
+ * The release rule of this package (see its description): when an intermediate's memory may go back early. Public for
+ * networks that run their layers in their own loop (the AdaIN networks), so that one rule decides everywhere.
+ */
+public final class Intermediates {
     private Intermediates() {}
 
     /**
@@ -13,7 +16,7 @@ final class Intermediates {
      * what the layer that read it returned; {@code input} is the caller's input and {@code kept} the outputs the
      * caller keeps, none of which may be released, nor anything sharing their memory (a layer may return a view).
      */
-    static void releaseAfterLastUse(Tensor used, Tensor result, Tensor input, Collection<Tensor> kept) {
+    public static void releaseAfterLastUse(Tensor used, Tensor result, Tensor input, Collection<Tensor> kept) {
         // A recorded layer may have saved `used` for its backward even when `used` itself needs no gradient (a
         // constant picture padded before a convolution with trainable weights), so both ends must be off the tape.
         if (used.requiresGrad() || result.requiresGrad()) return;
