@@ -15,8 +15,10 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * @param kernelIsa the instruction set oneDNN's kernels dispatch to, empty where oneDNN is not loaded
  * @param gram the Gram-matrix product chosen ({@link KernelConfig#gram()})
  * @param hostThreads the threads of the Java max-pooling and ReLU loops ({@link KernelConfig#hostThreads()})
+ * @param convAlgorithm how 3×3 convolutions are computed ({@link KernelConfig#convAlgorithm()})
  */
-public record Backend(String device, String library, int threads, String kernelIsa, KernelConfig.Gram gram, int hostThreads) {
+public record Backend(String device, String library, int threads, String kernelIsa, KernelConfig.Gram gram, int hostThreads,
+        ConvAlgorithm convAlgorithm) {
 
     /** Detects the loaded backend. Loading ND4J's native library happens here if it has not yet. */
     public static Backend current() {
@@ -27,7 +29,7 @@ public record Backend(String device, String library, int threads, String kernelI
         int threads = Nd4j.getEnvironment().maxMasterThreads();
         String isa = cpu && OneDnn.UNAVAILABLE == null ? OneDnn.effectiveIsa() : "";
         return new Backend(device, artifact + (build.isEmpty() ? "" : " " + build), threads, isa, KernelConfig.gram(),
-                KernelConfig.hostThreads());
+                KernelConfig.hostThreads(), KernelConfig.convAlgorithm());
     }
 
     /**
@@ -44,15 +46,26 @@ public record Backend(String device, String library, int threads, String kernelI
     }
 
     /**
+     * Chooses how the float32 3×3 convolutions run from now on ({@link ConvAlgorithm}); kernels already chosen for a
+     * layer shape keep their choice, so call before heavy work starts.
+     *
+     * @throws UnsupportedOperationException if {@code a} cannot run here ({@link ConvAlgorithm#unavailableReason})
+     */
+    public static void setConvAlgorithm(ConvAlgorithm a) {
+        a.requireAvailable();
+        KernelConfig.setConvAlgorithm(a);
+    }
+
+    /**
      * One line, e.g. {@code backend=cpu (nd4j-native onednn-avx2), threads=2, kernels=avx512_core_bf16, gram=auto,
-     * host-threads=2}; the kernels part is missing where oneDNN is not loaded (other backends) and reads
+     * host-threads=2, conv=auto}; the kernels part is missing where oneDNN is not loaded (other backends) and reads
      * {@code onednn=off} under {@code -Dstylegrad.onednn=false}; on the CPU, when oneDNN failed to load, the line ends
      * with why.
      */
     public String report() {
         String line = "backend=" + device + " (" + library + "), threads=" + threads
                 + (!kernelIsa.isEmpty() ? ", kernels=" + kernelIsa : KernelConfig.oneDnnEnabled() ? "" : ", onednn=off")
-                + ", gram=" + gram.propertyValue() + ", host-threads=" + hostThreads;
+                + ", gram=" + gram.propertyValue() + ", host-threads=" + hostThreads + ", conv=" + convAlgorithm.cliName();
         // Say so when oneDNN failed to load on the CPU: everything still runs, on libnd4j's kernels, 2-3x slower
         // (measured: a hand-made classpath missing the OpenCL natives jar cost a training run 2.5x).
         if (device.equals("cpu") && kernelIsa.isEmpty() && OneDnn.UNAVAILABLE != null && !OneDnn.UNAVAILABLE.startsWith("turned off")) {

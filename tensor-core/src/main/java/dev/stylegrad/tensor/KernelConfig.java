@@ -13,6 +13,8 @@ import java.util.Locale;
  *       comparisons (a platform without the dnnl binaries takes that path by itself).
  *   <li>{@value #GRAM_PROPERTY} ({@code auto} by default): which product computes Gram matrices in float32 and float64;
  *       see {@link Gram}.
+ *   <li>{@value #CONV_ALGORITHM_PROPERTY} ({@code auto} by default): direct or Winograd 3×3 convolutions, see
+ *       {@link ConvAlgorithm}; {@link Backend#setConvAlgorithm} (the command line's {@code --conv-algorithm}) changes it.
  *   <li>{@value #HOST_THREADS_PROPERTY} (1 by default): threads of the Java max-pooling and ReLU loops; capped by
  *       {@link Backend#setThreads} (the command line's {@code --threads}). Their results are the same for any count.
  * </ul>
@@ -27,6 +29,8 @@ public final class KernelConfig {
     public static final String ONEDNN_PROPERTY = "stylegrad.onednn";
     /** System property choosing the Gram-matrix product, one of {@link Gram}'s names in lower case. */
     public static final String GRAM_PROPERTY = "stylegrad.gram";
+    /** System property giving the start value of {@link #convAlgorithm()}, one of {@link ConvAlgorithm}'s names in lower case. */
+    public static final String CONV_ALGORITHM_PROPERTY = "stylegrad.convAlgorithm";
     /** System property giving the start value of {@link #hostThreads()}. */
     public static final String HOST_THREADS_PROPERTY = "stylegrad.hostThreads";
 
@@ -58,6 +62,8 @@ public final class KernelConfig {
     private static final boolean ONEDNN = parseOneDnn(System.getProperty(ONEDNN_PROPERTY));
     private static final Gram GRAM = parseGram(System.getProperty(GRAM_PROPERTY));
     private static final int CONFIGURED_HOST_THREADS = parseHostThreads(System.getProperty(HOST_THREADS_PROPERTY));
+    // Read when a convolution's kernel is first chosen; set by Backend.setConvAlgorithm from any thread.
+    private static volatile ConvAlgorithm convAlgorithm = parseConvAlgorithm(System.getProperty(CONV_ALGORITHM_PROPERTY));
     // Read on every host-kernel call and capped by Backend.setThreads from any thread.
     private static volatile int hostThreads = CONFIGURED_HOST_THREADS;
 
@@ -75,6 +81,16 @@ public final class KernelConfig {
     /** The Gram-matrix product chosen by {@code -Dstylegrad.gram}. */
     public static Gram gram() {
         return GRAM;
+    }
+
+    /** How 3×3 float32 convolutions are computed: {@code -Dstylegrad.convAlgorithm}, or {@link Backend#setConvAlgorithm}. */
+    public static ConvAlgorithm convAlgorithm() {
+        return convAlgorithm;
+    }
+
+    /** Called by {@link Backend#setConvAlgorithm}, which checked availability. */
+    static void setConvAlgorithm(ConvAlgorithm a) {
+        convAlgorithm = a;
     }
 
     /** Threads the Java max-pooling and ReLU loops split their work over (at least 1). */
@@ -102,6 +118,12 @@ public final class KernelConfig {
         if (value == null) return Gram.AUTO;
         for (Gram g : Gram.values()) if (g.propertyValue().equals(value)) return g;
         throw new IllegalArgumentException("-D" + GRAM_PROPERTY + " must be one of auto, onednn, syrk, gemm, got '" + value + "'");
+    }
+
+    static ConvAlgorithm parseConvAlgorithm(String value) {
+        if (value == null) return ConvAlgorithm.AUTO;
+        for (ConvAlgorithm a : ConvAlgorithm.values()) if (a.cliName().equals(value)) return a;
+        throw new IllegalArgumentException("-D" + CONV_ALGORITHM_PROPERTY + " must be one of direct, winograd, auto, got '" + value + "'");
     }
 
     static int parseHostThreads(String value) {

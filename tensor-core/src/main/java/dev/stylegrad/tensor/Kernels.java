@@ -75,6 +75,18 @@ public final class Kernels {
     }
 
     /**
+     * True iff this 3×3 convolution (its forward pass, or with {@code inputGradient} its input gradient), run now in
+     * float32, would take oneDNN's Winograd kernels: by {@link KernelConfig#convAlgorithm()}, and where oneDNN has them.
+     * For tests and benchmarks, to say what ran; building the kernel (and, under {@code auto}, measuring it) happens here
+     * if it had not yet.
+     */
+    public static boolean conv2dRunsWinograd(long[] inputShape, long[] weightShape, Conv2dSpec spec, boolean inputGradient) {
+        if (OneDnnConvolution.unavailableReason() != null) return false;
+        long[] out = {inputShape[0], weightShape[0], spec.outH(inputShape[2], weightShape[2]), spec.outW(inputShape[3], weightShape[3])};
+        return OneDnnConvolution.runsWinograd(inputGradient, inputShape, weightShape, spec, out);
+    }
+
+    /**
      * An upper bound of the memory one {@link #conv2dRelu} call (or, with {@code inputGradient}, one
      * {@link #conv2dInputGradient} call) of a float32 convolution of these shapes takes from the current memory scope
      * besides its result: oneDNN's blocked copies of the operands and its scratchpad, whose sizes depend on the CPU's

@@ -57,9 +57,18 @@ final class OneDnnConvolution {
 
     /**
      * Everything a primitive depends on: the kind, the input [n,c,h,w], the weight [o,c,kh,kw], the spec, bias or not,
-     * and whether its operands are read as bfloat16.
+     * whether its operands are read as bfloat16, and whether oneDNN's Winograd algorithm computes it.
      */
-    record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias, boolean bf16) {}
+    record PlanKey(Kind kind, long n, long c, long h, long w, long o, long kh, long kw, Conv2dSpec spec, boolean bias, boolean bf16,
+            boolean winograd) {
+        PlanKey direct() {
+            return new PlanKey(kind, n, c, h, w, o, kh, kw, spec, bias, bf16, false);
+        }
+
+        PlanKey withWinograd() {
+            return new PlanKey(kind, n, c, h, w, o, kh, kw, spec, bias, bf16, true);
+        }
+    }
 
     /** Null if this path is usable in this JVM, else why not. */
     static String unavailableReason() {
@@ -83,7 +92,8 @@ final class OneDnnConvolution {
      * weight are read as bfloat16 (rounded to nearest even), the sums and the result are float32.
      */
     static INDArray forward(INDArray input, INDArray weight, INDArray bias, Conv2dSpec spec, boolean relu, long[] outShape, boolean bf16) {
-        Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape, bf16);
+        Plan plan = plan(relu ? Kind.FORWARD_RELU : Kind.FORWARD, input.shape(), weight.shape(), spec, bias != null, outShape, bf16,
+                FrozenWeights.isFrozen(weight));
         return plan == null ? null : plan.run(input, weight, bias, outShape);
     }
 
@@ -96,7 +106,7 @@ final class OneDnnConvolution {
      * {@link #forward}. With {@code bf16} the output gradient and weight are read as bfloat16, the result is float32.
      */
     static INDArray inputGradient(INDArray gradOut, INDArray weight, long[] inputShape, Conv2dSpec spec, boolean bf16) {
-        Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape(), bf16);
+        Plan plan = plan(Kind.INPUT_GRADIENT, inputShape, weight.shape(), spec, false, gradOut.shape(), bf16, false);
         return plan == null ? null : plan.run(gradOut, weight, null, inputShape);
     }
 
@@ -109,7 +119,7 @@ final class OneDnnConvolution {
      * {@code weightShape}; null as {@link #forward}. Float32 throughout (a network being trained).
      */
     static INDArray weightGradient(INDArray input, INDArray gradOut, long[] weightShape, Conv2dSpec spec) {
-        Plan plan = plan(Kind.WEIGHT_GRADIENT, input.shape(), weightShape, spec, false, gradOut.shape(), false);
+        Plan plan = plan(Kind.WEIGHT_GRADIENT, input.shape(), weightShape, spec, false, gradOut.shape(), false, false);
         return plan == null ? null : plan.runWeightGradient(input, gradOut, weightShape);
     }
 
@@ -130,7 +140,7 @@ final class OneDnnConvolution {
      * run this shape.
      */
     static long scratchBytes(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape) {
-        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, false);
+        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, false, !inputGradient);
         if (p == null) return 0;
         long floats = 0;
         if (p.fromReorder != null) floats += (p.fromInnerBytes + 3) / 4 + pad(p.fromReorder);
@@ -143,9 +153,21 @@ final class OneDnnConvolution {
         return k.scratchpadBytes() == 0 ? 0 : OneDnn.scratchpadFloats(k.scratchpadBytes());
     }
 
-    /** The cached plan for these shapes, built on first use; null if oneDNN cannot build one (remembered, logged once). */
-    private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out, boolean bf16) {
-        PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias, bf16);
+    /**
+     * The cached plan for these shapes, built on first use, by the algorithm {@link KernelConfig#convAlgorithm()} picks
+     * for them; null if oneDNN cannot build a direct one (remembered, logged once). A Winograd plan oneDNN cannot build
+     * falls back to the direct one. {@code frozenWeight}: the forward pass's weight is {@link #freeze frozen}.
+     */
+    private static Plan plan(Kind kind, long[] in, long[] w, Conv2dSpec spec, boolean bias, long[] out, boolean bf16, boolean frozenWeight) {
+        PlanKey key = new PlanKey(kind, in[0], in[1], in[2], in[3], w[0], w[2], w[3], spec, bias, bf16, false);
+        if (WinogradChoice.wanted(key, frozenWeight)) {
+            Plan p = plan(key.withWinograd(), out, true);
+            if (p != null) return p;
+        }
+        return plan(key, out, false);
+    }
+
+    private static Plan plan(PlanKey key, long[] out, boolean quietly) {
         Plan plan = PLANS.get(key);
         if (plan != null || UNBUILDABLE.contains(key)) return plan;
         try {
@@ -155,9 +177,20 @@ final class OneDnnConvolution {
                 return new Plan(k, out);
             });
         } catch (IllegalStateException e) {
-            if (UNBUILDABLE.add(key)) LOG.warn("no oneDNN convolution for {}; using libnd4j's: {}", key, e.getMessage());
+            if (UNBUILDABLE.add(key) && !quietly) LOG.warn("no oneDNN convolution for {}; using libnd4j's: {}", key, e.getMessage());
             return null;
         }
+    }
+
+    /** Null if oneDNN has Winograd convolutions in this process, else one sentence saying why not. */
+    static String winogradUnavailableReason() {
+        return WinogradChoice.UNAVAILABLE;
+    }
+
+    /** True iff oneDNN's Winograd kernels would compute this convolution (for tests and benchmarks: what ran). */
+    static boolean runsWinograd(boolean inputGradient, long[] inputShape, long[] weightShape, Conv2dSpec spec, long[] outShape) {
+        Plan p = plan(inputGradient ? Kind.INPUT_GRADIENT : Kind.FORWARD_RELU, inputShape, weightShape, spec, false, outShape, false, !inputGradient);
+        return p != null && p.winograd;
     }
 
     private static void ran() {
@@ -173,6 +206,7 @@ final class OneDnnConvolution {
      */
     private static final class Plan {
         final Kind kind;
+        final boolean winograd;
         final OneDnn.Kernel primitive;
         final dnnl_memory_desc_t fromUser, weightUser, toUser, biasUser;
         final dnnl_memory_desc_t fromInner, weightInner, toInner;
@@ -187,6 +221,7 @@ final class OneDnnConvolution {
 
         Plan(PlanKey k, long[] outShape) {
             kind = k.kind;
+            winograd = k.winograd;
             long[] src = {k.n, k.c, k.h, k.w}, wei = {k.o, k.c, k.kh, k.kw};
             long[] dst = outShape; // for the input gradient, the shape of the output gradient: the same
             long[] strides = {k.spec.strideH(), k.spec.strideW()};
@@ -209,7 +244,8 @@ final class OneDnnConvolution {
             dnnl_memory_desc_t hintDst = grad ? desc(dst, dnnl_f32, dnnl_format_tag_any) : dstAny;
             dnnl_convolution_desc_t forwardDesc = new dnnl_convolution_desc_t();
             int prop = grad || kind == Kind.WEIGHT_GRADIENT ? dnnl_forward_training : dnnl_forward_inference;
-            check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, dnnl_convolution_direct, hintSrc, weiAny,
+            int algorithm = k.winograd ? dnnl_convolution_winograd : dnnl_convolution_direct;
+            check(dnnl_dilated_convolution_forward_desc_init(forwardDesc, prop, algorithm, hintSrc, weiAny,
                     biasDesc, hintDst, strides, dilates, padL, padR), "describing the convolution");
             dnnl_primitive_attr attr = OneDnn.attributes();
             dnnl_post_ops postOps = new dnnl_post_ops();
@@ -232,7 +268,7 @@ final class OneDnnConvolution {
                         "choosing a weight-gradient kernel");
             } else if (grad) {
                 dnnl_convolution_desc_t backwardDesc = new dnnl_convolution_desc_t();
-                check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, dnnl_convolution_direct, srcAny, weiAny,
+                check(dnnl_dilated_convolution_backward_data_desc_init(backwardDesc, algorithm, srcAny, weiAny,
                         dstAny, strides, dilates, padL, padR), "describing the input gradient");
                 pd = new dnnl_primitive_desc();
                 check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(backwardDesc), OneDnn.userScratchpad(), OneDnn.engine(), forwardPd),
@@ -368,6 +404,10 @@ final class OneDnnConvolution {
                 copies.add(new Copy(plan.weightInner, data));
                 return data;
             }
+        }
+
+        static boolean isFrozen(INDArray weight) {
+            return !COPIES.isEmpty() && COPIES.containsKey(new IdentityKey(weight, null));
         }
 
         private static void purge() {

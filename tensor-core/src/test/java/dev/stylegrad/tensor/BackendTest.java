@@ -13,7 +13,7 @@ class BackendTest {
         assertThat(b.device()).isEqualTo("cpu");
         assertThat(b.threads()).isPositive();
         assertThat(b.report()).matches("backend=cpu \\(nd4j-native[^)]*\\), threads=\\d+(, kernels=[a-z0-9_]+|, onednn=off)?"
-                + ", gram=(auto|onednn|syrk|gemm), host-threads=\\d+");
+                + ", gram=(auto|onednn|syrk|gemm), host-threads=\\d+, conv=(direct|winograd|auto)");
         assertThat(b.report()).contains(", gram=" + KernelConfig.gram().propertyValue() + ", host-threads=" + KernelConfig.hostThreads());
         assertThat(b.report().contains(", onednn=off")).as("onednn=off reported iff turned off").isEqualTo(!KernelConfig.oneDnnEnabled());
         assertThat(b.kernelIsa().isEmpty()).as("kernel ISA reported iff oneDNN is loaded").isEqualTo(OneDnn.UNAVAILABLE != null);

@@ -24,6 +24,18 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 @org.junit.jupiter.api.Tag("kernels")
 class Bf16KernelsTest {
     private static final String UNAVAILABLE = Precision.BF16.unavailableReason();
+    private static final ConvAlgorithm BEFORE = KernelConfig.convAlgorithm();
+
+    /** Frozen float32 weights would take Winograd under auto; these tests compare them exactly with the direct kernels. */
+    @org.junit.jupiter.api.BeforeEach
+    void direct() {
+        KernelConfig.setConvAlgorithm(ConvAlgorithm.DIRECT);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restore() {
+        KernelConfig.setConvAlgorithm(BEFORE);
+    }
 
     private static void needsBf16() {
         assumeTrue(UNAVAILABLE == null, () -> "no bfloat16 kernels here: " + UNAVAILABLE);

@@ -11,6 +11,7 @@ class KernelConfigTest {
         assertThat(KernelConfig.parseOneDnn(null)).isTrue();
         assertThat(KernelConfig.parseGram(null)).isEqualTo(KernelConfig.Gram.AUTO);
         assertThat(KernelConfig.parseHostThreads(null)).isEqualTo(1);
+        assertThat(KernelConfig.parseConvAlgorithm(null)).isEqualTo(ConvAlgorithm.AUTO);
     }
 
     @Test
@@ -23,6 +24,7 @@ class KernelConfigTest {
         assertThat(KernelConfig.parseGram("gemm")).isEqualTo(KernelConfig.Gram.GEMM);
         assertThat(KernelConfig.parseHostThreads("1")).isEqualTo(1);
         assertThat(KernelConfig.parseHostThreads("4")).isEqualTo(4);
+        for (ConvAlgorithm a : ConvAlgorithm.values()) assertThat(KernelConfig.parseConvAlgorithm(a.cliName())).isEqualTo(a);
     }
 
     @Test
@@ -34,6 +36,10 @@ class KernelConfigTest {
         for (String v : new String[] {"", "SYRK", "blas", "noSyrk"}) {
             assertThatThrownBy(() -> KernelConfig.parseGram(v)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("-Dstylegrad.gram").hasMessageContaining("auto, onednn, syrk, gemm").hasMessageContaining("'" + v + "'");
+        }
+        for (String v : new String[] {"", "WINOGRAD", "fft"}) {
+            assertThatThrownBy(() -> KernelConfig.parseConvAlgorithm(v)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-Dstylegrad.convAlgorithm").hasMessageContaining("direct, winograd, auto").hasMessageContaining("'" + v + "'");
         }
         for (String v : new String[] {"", "0", "-2", "two", "1.5"}) {
             assertThatThrownBy(() -> KernelConfig.parseHostThreads(v)).isInstanceOf(IllegalArgumentException.class)

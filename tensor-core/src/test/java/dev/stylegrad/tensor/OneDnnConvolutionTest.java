@@ -19,10 +19,24 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The oneDNN path against libnd4j's conv2d/deconv2d run in float64 on the same values (float64 never takes the
  * oneDNN path, so the reference is independent of it), over strides, paddings, dilations, odd sides, batches, bias,
  * fused ReLU and views. Every test of the oneDNN path counts {@link OneDnnCalls#convolutions()} to prove its calls
- * went through it (a silent fallback to libnd4j would give the same values).
+ * went through it (a silent fallback to libnd4j would give the same values). These are the direct kernels' tests (exact
+ * against libnd4j's direct float32, frozen against unfrozen), so they pin {@link ConvAlgorithm#DIRECT};
+ * WinogradKernelsTest covers the Winograd ones.
  */
 @org.junit.jupiter.api.Tag("kernels")
 class OneDnnConvolutionTest {
+    private static final ConvAlgorithm BEFORE = KernelConfig.convAlgorithm();
+
+    @BeforeEach
+    void direct() {
+        KernelConfig.setConvAlgorithm(ConvAlgorithm.DIRECT);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restore() {
+        KernelConfig.setConvAlgorithm(BEFORE);
+    }
+
     /** {stride, pad, dilation, kernel, h, w}. */
     private static final int[][] CASES = {
         {1, 1, 1, 3, 8, 8}, {1, 1, 1, 3, 7, 5}, {1, 0, 1, 3, 6, 9}, {2, 1, 1, 3, 9, 8}, {2, 0, 1, 3, 6, 6},
