@@ -63,6 +63,9 @@ final class AdaInCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE|DIR", description = "The result (.png or .jpg, written atomically); a folder for a folder of contents or several styles without a blend.")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    ConvAlgorithmOption convAlgorithm = new ConvAlgorithmOption();
+
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
 
@@ -78,6 +81,7 @@ final class AdaInCommand implements Callable<Integer> {
         if (styleSize < 0) usage("--style-size must be 0 (the picture's own size) or positive, got " + styleSize);
         if (!(alpha >= 0 && alpha <= 1)) usage("--alpha must be between 0 and 1, got " + alpha);
         if (blend != null && blend.size() != styles.size()) usage("--style-blend has " + blend.size() + " weights for " + styles.size() + " styles");
+        convAlgorithm.apply();
         TilePolicy tiles = TilePolicy.parse(tile);
         boolean folder = Files.isDirectory(content);
         List<Path> contents = folder ? folderPictures() : List.of(existing(content, "--content"));

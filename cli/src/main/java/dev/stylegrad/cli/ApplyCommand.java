@@ -42,6 +42,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "N", description = "Scale each picture so its longer side is N pixels first. Default: its own size.")
     Integer size;
 
+    @picocli.CommandLine.Mixin
+    ConvAlgorithmOption convAlgorithm = new ConvAlgorithmOption();
+
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
 
@@ -54,6 +57,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PicturePlan.checkSize(size);
+        convAlgorithm.apply();
         boolean folder = Files.isDirectory(content);
         List<Path[]> files = folder ? folderFiles() : List.<Path[]>of(singleFile());
         List<String> failed = new ArrayList<>();

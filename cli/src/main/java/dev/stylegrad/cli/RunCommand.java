@@ -187,6 +187,9 @@ final class RunCommand implements Callable<Integer> {
     Integer threads;
 
     @picocli.CommandLine.Mixin
+    ConvAlgorithmOption convAlgorithm = new ConvAlgorithmOption();
+
+    @picocli.CommandLine.Mixin
     ClusterOptions cluster = new ClusterOptions();
 
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse images declaring more pixels. Default: ${DEFAULT-VALUE}.")
@@ -211,6 +214,7 @@ final class RunCommand implements Callable<Integer> {
         if (logJson != null) checkWritableFile(logJson);
         if (plot != null) checkWritableFile(plot);
         if (threads != null) Backend.setThreads(threads);
+        convAlgorithm.apply();
         System.err.println("stylegrad: " + Backend.current().report());
         if (defaultSchedule()) {
             System.err.printf(Locale.ROOT, "stylegrad: the default schedule: %d steps at %d px, then %d at %d px (--size N --steps N runs one scale)%n",

@@ -76,6 +76,9 @@ final class TrainAdaInCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT.checkpoint.safetensors (same settings and folders).")
     boolean resume;
 
+    @picocli.CommandLine.Mixin
+    ConvAlgorithmOption convAlgorithm = new ConvAlgorithmOption();
+
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + dev.stylegrad.style.image.ImageFiles.DEFAULT_MAX_PIXELS,
             description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
     long maxPixels;
@@ -92,6 +95,7 @@ final class TrainAdaInCommand implements Callable<Integer> {
         if (saveEvery < 1) usage("--save-every must be at least 1, got " + saveEvery);
         if (logEvery < 1) usage("--log-every must be at least 1, got " + logEvery);
         if (resize < 16) usage("--resize must be at least 16, got " + resize);
+        convAlgorithm.apply();
         AdaInTraining.Settings settings = new AdaInTraining.Settings(lr, lrDecay, contentWeight, styleWeight);
         if (Files.isDirectory(out)) throw new BadInputException("--out " + out + ": is a folder; give the decoder's file name (.safetensors)");
         Path checkpoint = sibling(".checkpoint.safetensors"), log = sibling(".log.csv"), plot = sibling(".losses.png");

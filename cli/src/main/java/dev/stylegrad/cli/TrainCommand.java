@@ -139,6 +139,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     Integer threads;
 
     @picocli.CommandLine.Mixin
+    ConvAlgorithmOption convAlgorithm = new ConvAlgorithmOption();
+
+    @picocli.CommandLine.Mixin
     ClusterOptions cluster = new ClusterOptions();
 
     @Option(names = "--max-pixels", paramLabel = "N", converter = PixelLimit.class, defaultValue = "" + ImageFiles.DEFAULT_MAX_PIXELS, description = "Refuse pictures declaring more pixels. Default: ${DEFAULT-VALUE}.")
@@ -168,6 +171,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         if (threads != null) Backend.setThreads(threads);
+        convAlgorithm.apply();
         System.err.println("stylegrad: " + Backend.current().report());
         Path weightsFile = lossWeights(settings.lossNetwork());
         RgbImage stylePicture = ImageFiles.read(style, maxPixels);
