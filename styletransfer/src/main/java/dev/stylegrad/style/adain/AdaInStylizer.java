@@ -7,6 +7,8 @@ import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.TilePolicy;
 import dev.stylegrad.style.feedforward.Pictures;
 import dev.stylegrad.style.image.RgbImage;
+import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import java.util.ArrayList;
 import java.util.List;
@@ -229,9 +231,22 @@ public final class AdaInStylizer {
         if (tiles instanceof TilePolicy.Side s) return roundUp(s.pixels());
         long budget = MemoryCheck.available().map(a -> a.bytes() / 2).orElse(Long.MAX_VALUE);
         if (untiledBytes(h, w) <= budget) return Long.MAX_VALUE;
-        long side = 1024; // windows of 1024 + halo cost about 15% more than one pass; larger ones gain little and hold more
+        long side = preferredTileSide();
         while (side > 256 && windowBytes(side + 2 * 64) + fixedBytes(h, w) > budget) side /= 2;
         return side;
+    }
+
+    /**
+     * The tile side {@code auto} starts from, measured on an 8192×6144 picture (benchmarks/RESULTS.md): with the direct
+     * kernels 1024 (windows of 1024 + halo cost about 15% more than one pass; larger ones gain little and hold more);
+     * where the widest full-resolution layer runs by Winograd, 512 (on Zen 4: 182 s and 6.6 GB peak, against 190 s and
+     * 7.2 GB with 768 and 220 s and 9.0 GB with 1024, whose Winograd scratch holds twice the transformed activations).
+     */
+    private long preferredTileSide() {
+        long width = encoder.widths()[0];
+        boolean winograd = Kernels.conv2dRunsWinograd(new long[] {1, width, 1026, 1026}, new long[] {width, width, 3, 3},
+                Conv2dSpec.of(1, 0, 1), false);
+        return winograd ? 512 : 1024;
     }
 
     /** Bytes an untiled pass needs, estimated: the pictures, relu4_1, and the widest full-size layers. */

@@ -9,11 +9,16 @@ import dev.stylegrad.models.AdaInEncoder;
 import dev.stylegrad.models.ModelFixtures;
 import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.TilePolicy;
+import dev.stylegrad.tensor.Backend;
+import dev.stylegrad.tensor.ConvAlgorithm;
+import dev.stylegrad.tensor.KernelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -58,10 +63,31 @@ class AdaInStylizerTest {
         assertThat(err).as(what).isLessThan(1e-4);
     }
 
-    @Test
-    void stylizedPictureMatchesPytorch() throws IOException {
+    /**
+     * Runs {@code body} with the convolutions computed by {@code a} (skipped where this CPU has no Winograd kernels),
+     * then restores the process's choice. The fixture's networks are narrower than the 32 channels from which
+     * {@code auto} takes Winograd, so the Winograd runs here are asked for by name.
+     */
+    static void withAlgorithm(ConvAlgorithm a, org.junit.jupiter.api.function.Executable body) throws Throwable {
+        org.junit.jupiter.api.Assumptions.assumeTrue(a.unavailableReason() == null, () -> a.cliName() + ": " + a.unavailableReason());
+        ConvAlgorithm before = KernelConfig.convAlgorithm();
+        Backend.setConvAlgorithm(a);
+        try {
+            body.execute();
+        } finally {
+            Backend.setConvAlgorithm(before);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ConvAlgorithm.class, names = {"DIRECT", "WINOGRAD"})
+    void stylizedPictureMatchesPytorch(ConvAlgorithm algorithm) throws Throwable {
+        withAlgorithm(algorithm, () -> stylizedPictureMatchesPytorch(algorithm.cliName()));
+    }
+
+    private void stylizedPictureMatchesPytorch(String algorithm) throws IOException {
         AdaInStylizer s = AdaInStylizer.builder(encoder, decoder).build();
-        near("decoded", s.decodeUnclamped(content, List.of(style0), null), reference("decoded"));
+        near("decoded (" + algorithm + ")", s.decodeUnclamped(content, List.of(style0), null), reference("decoded"));
         INDArray clamped = s.stylize(content, List.of(style0), null);
         INDArray want = Transforms.min(Transforms.max(reference("decoded"), 0), 1);
         near("clamped", clamped, want);
@@ -105,10 +131,17 @@ class AdaInStylizerTest {
 
     /**
      * Tiles of 16 px over a 100×83 picture (7 × 6 tiles, odd sides, windows cut by the picture's edges) give the
-     * untiled result to float rounding; windows 8 px short of the reach derived from the layers do not.
+     * untiled result to float rounding; windows 8 px short of the reach derived from the layers do not. Under
+     * Winograd too, whose rounding differs between a window and the whole picture (its 4×4 tiles start at each
+     * window's origin).
      */
-    @Test
-    void tilesEqualTheUntiledPassAndFailWithASmallerReach() {
+    @ParameterizedTest
+    @EnumSource(value = ConvAlgorithm.class, names = {"DIRECT", "WINOGRAD"})
+    void tilesEqualTheUntiledPassAndFailWithASmallerReach(ConvAlgorithm algorithm) throws Throwable {
+        withAlgorithm(algorithm, this::tilesAgainstUntiled);
+    }
+
+    private void tilesAgainstUntiled() {
         Nd4j.getRandom().setSeed(28);
         INDArray picture = Nd4j.rand(DataType.FLOAT, 1, 3, 100, 83);
         AdaInStylizer whole = AdaInStylizer.builder(encoder, decoder).tiles(TilePolicy.parse("off")).build();
@@ -116,7 +149,7 @@ class AdaInStylizerTest {
         assertThat(tiled.tileCount(100, 83)).isEqualTo(42);
         INDArray want = whole.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1});
         double err = relativeError(tiled.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1}), want);
-        System.out.printf("AdaIN tiles of 16 px vs untiled: relative error %.2e%n", err);
+        System.out.printf("AdaIN tiles of 16 px vs untiled (%s): relative error %.2e%n", KernelConfig.convAlgorithm().cliName(), err);
         assertThat(err).isLessThan(1e-5);
         AdaInStylizer short8 = AdaInStylizer.builder(encoder, decoder).tiles(TilePolicy.parse("16")).trimForTest(8).build();
         double broken = relativeError(short8.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1}), want);
