@@ -4,6 +4,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import dev.stylegrad.tensor.KernelConfig;
 import org.apache.spark.sql.SparkSession;
 
 /** The Spark sessions stylegrad's commands open: local mode by default, a cluster with the job's jar shipped to it. */
@@ -13,8 +14,8 @@ final class SparkSessions {
     /**
      * A session named {@code name}: on {@code master} (null: spark-submit's master if it set one, else local mode on
      * every core, listening on loopback only), with {@code conf} applied first. Executors of a cluster get the jar
-     * holding stylegrad (see {@link #shippedJars}) and the {@code stylegrad.*} system properties of this JVM (kernel
-     * choices), so they compute as this JVM does.
+     * holding stylegrad (see {@link #shippedJars}), the {@code stylegrad.*} system properties of this JVM (kernel
+     * choices) and the convolution algorithm in force here, so they compute as this JVM does.
      */
     static SparkSession open(String name, String master, Map<String, String> conf) {
         SparkSession.Builder b = SparkSession.builder().appName(name);
@@ -24,14 +25,25 @@ final class SparkSessions {
             b.master("local[*]").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false");
         } else if (master != null) {
             b.master(master).config("spark.jars", shippedJars(conf.get("spark.jars")));
-            StringBuilder props = new StringBuilder(conf.getOrDefault("spark.executor.extraJavaOptions", ""));
-            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("stylegrad.") && !k.equals("stylegrad.home")).sorted()
-                    .forEach(k -> props.append(" -D").append(k).append('=').append(System.getProperty(k)));
-            if (!props.toString().isBlank()) b.config("spark.executor.extraJavaOptions", props.toString().trim());
+            b.config("spark.executor.extraJavaOptions", executorJavaOptions(conf.get("spark.executor.extraJavaOptions")));
         }
         SparkSession spark = b.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         return spark;
+    }
+
+    /**
+     * The executors' JVM options: {@code given} (from --conf), then this JVM's {@code stylegrad.*} system properties
+     * (kernel choices) and the convolution algorithm in force here, which --conv-algorithm may have chosen after the
+     * property was read.
+     */
+    static String executorJavaOptions(String given) {
+        StringBuilder props = new StringBuilder(given == null ? "" : given);
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("stylegrad.") && !k.equals("stylegrad.home") && !k.equals(KernelConfig.CONV_ALGORITHM_PROPERTY)).sorted()
+                .forEach(k -> props.append(" -D").append(k).append('=').append(System.getProperty(k)));
+        props.append(" -D").append(KernelConfig.CONV_ALGORITHM_PROPERTY).append('=').append(KernelConfig.convAlgorithm().cliName());
+        return props.toString().trim();
     }
 
     /**
