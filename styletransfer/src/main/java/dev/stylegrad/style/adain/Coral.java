@@ -9,7 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * picture's colours moved to the content's colour statistics. Each picture's channels are standardized (mean, unbiased
  * std), their 3×3 products summed over pixels plus the identity give S (style) and T (content), and the style becomes
  * √T · √S⁻¹ · its standardized colours, scaled and shifted by the content's std and mean. Computed in float64; the
- * result is not clamped (the reference feeds it to the encoder as it is).
+ * result is not clamped (the reference feeds it to the encoder as it is). Unlike the reference, a flat colour channel
+ * gives finite colours, not NaN.
  */
 final class Coral {
     private Coral() {}
@@ -55,7 +56,11 @@ final class Coral {
             double q = 0;
             for (double x : p[c]) q += (x - mean[c]) * (x - mean[c]);
             std[c] = Math.sqrt(q / (n - 1));
-            for (int i = 0; i < n; i++) z[c][i] = (p[c][i] - mean[c]) / std[c];
+            // A constant channel (a flat colour; a one-pixel picture) has no spread to standardize: the reference divides
+            // by its zero std and returns NaN. Its standardized values are 0, its own colour stays as the mean. The bound
+            // absorbs the rounding of the mean, which leaves a flat channel a spread of about 1e-16 of its value.
+            boolean flat = !(std[c] > 1e-12 * Math.max(1, Math.abs(mean[c])));
+            for (int i = 0; i < n; i++) z[c][i] = flat ? 0 : (p[c][i] - mean[c]) / std[c];
         }
         double[][] products = new double[3][3];
         for (int a = 0; a < 3; a++) {

@@ -117,6 +117,29 @@ class AdaInStylizerTest {
         near("preserved colours", s.decodeUnclamped(content, List.of(style0), null), reference("preserved"));
     }
 
+    /**
+     * A flat colour (every pixel the same) has no spread: the reference's coral divides by its zero std and returns NaN.
+     * Here a flat style takes the content's mean colour, a flat content gives its own colour, and the picture decodes
+     * to finite values.
+     */
+    @Test
+    void flatPicturesKeepColourPreservationFinite() {
+        INDArray flat = Nd4j.createFromArray(0.3f, 0.6f, 0.9f).reshape(1, 3, 1, 1).repeat(2, 40).repeat(3, 50).dup('c');
+        INDArray fromFlatStyle = Coral.transfer(flat, content);
+        INDArray means = content.mean(2, 3).reshape(1, 3, 1, 1);
+        for (int c = 0; c < 3; c++) {
+            double m = means.getDouble(0, c, 0, 0);
+            INDArray plane = fromFlatStyle.get(NDArrayIndex.point(0), NDArrayIndex.point(c));
+            assertThat(plane.minNumber().doubleValue()).as("channel " + c + " of a flat style").isCloseTo(m, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(plane.maxNumber().doubleValue()).as("channel " + c + " of a flat style").isCloseTo(m, org.assertj.core.data.Offset.offset(1e-6));
+        }
+        INDArray fromFlatContent = Coral.transfer(style0, flat.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 9), NDArrayIndex.interval(0, 9)));
+        assertThat(relativeError(fromFlatContent, flat.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 1))
+                .repeat(2, style0.size(2)).repeat(3, style0.size(3)))).as("a flat content's colour").isLessThan(1e-6);
+        INDArray out = AdaInStylizer.builder(encoder, decoder).preserveColors(true).build().stylize(content, List.of(flat), null);
+        assertThat(out.isNaN().any() || out.isInfinite().any()).as("NaN or infinity in the picture").isFalse();
+    }
+
     @Test
     void matrixSquareRootSquaresBack() {
         double[][] a = {{4, 1, 0.5}, {1, 3, 0.2}, {0.5, 0.2, 2}};
