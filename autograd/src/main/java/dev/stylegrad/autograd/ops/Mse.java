@@ -5,8 +5,8 @@ import dev.stylegrad.autograd.Function;
 import dev.stylegrad.tensor.Elementwise;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
+import dev.stylegrad.tensor.Sums;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Mean squared error {@code mean((a - b)²)} over all elements of two same-shaped arrays; a scalar. */
@@ -16,8 +16,9 @@ final class Mse extends Function {
         Shapes.requireSameShape("mse", "a", in[0], "b", in[1]);
         INDArray diff = Elementwise.sub(in[0], in[1]);
         ctx.saveForBackward(diff);
-        // One pass over the difference (no squared copy).
-        return Nd4j.exec(new SquaredNorm(diff)).divi(diff.length());
+        // Summed in float64 (Sums.squares): a float32 running sum over millions of elements drifts by about 1e-5 of the
+        // loss (measured: 5e-5 on a 384x288 content loss), where PyTorch's float32 stays within 4e-6.
+        return Nd4j.scalar(diff.dataType(), Sums.squares(diff) / diff.length());
     }
 
     @Override

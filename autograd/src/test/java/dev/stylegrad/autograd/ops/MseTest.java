@@ -19,6 +19,21 @@ class MseTest {
         assertThat(Ops.mse(Tensor.constant(a), Tensor.constant(b)).value().getDouble(0)).isCloseTo((1 + 0 + 4 + 9) / 4.0, within(1e-12));
     }
 
+    /**
+     * A float32 loss over millions of elements, as VGG's relu4_2 at 512 px: the sum is accumulated in float64, so the
+     * float32 result is the exact mean rounded once (relative error below 1e-7), not a float32 running sum's drift.
+     */
+    @Test
+    void float32ForwardOfMillionsOfElementsIsTheFloat64MeanRoundedOnce() {
+        Nd4j.getRandom().setSeed(29);
+        INDArray a = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 512, 32, 32).addi(1);
+        INDArray b = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 512, 32, 32);
+        INDArray a64 = a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), b64 = b.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        double exact = a64.sub(b64).muli(a64.sub(b64)).sumNumber().doubleValue() / a.length();
+        double got = Ops.mse(Tensor.constant(a), Tensor.constant(b)).value().getDouble(0);
+        assertThat(Math.abs(got - exact) / exact).as("relative error of the float32 loss").isLessThan(1e-7);
+    }
+
     @Test
     void gradient() {
         check("mse", t -> Ops.mse(t[0], t[1]), random(150, 2, 3, 5, 4), random(151, 2, 3, 5, 4));
