@@ -3,6 +3,9 @@
 # alternately, in fresh processes, and writes a Markdown report: machine (CPU model, its AVX2/AVX-512/AMX flags, the
 # instruction set each side's oneDNN kernels dispatch to), commands, median seconds per step, the stylegrad/PyTorch
 # ratio, model GFLOP/s and their share of the measured GEMM peak, and each process's peak RSS.
+# PyTorch runs twice per round: as Debian runs it (glibc's malloc) and with tcmalloc preloaded (Debian's
+# libgoogle-perftools4, as PyTorch's CPU tuning guides advise; glibc's malloc costs it a fifth of a 512² step in page
+# faults on these VMs); the ratio that counts is against the faster of the two. Without tcmalloc it says so.
 # Without PyTorch (python3 -c 'import torch' fails) it says so and reports stylegrad alone.
 #
 #   benchmarks/compare.sh [--sizes 256,512] [--rounds 3] [--steps 5] [--warmup 2] [--threads 2] [--out FILE]
@@ -84,6 +87,12 @@ our_cmd=("$here/run.sh" --main dev.stylegrad.bench.StepTimer)
 fp32_cmd=("${our_cmd[@]}")
 [[ $precision == bf16 ]] && our_cmd+=(--precision bf16)
 torch_cmd=("$python" "$here/torch_step.py" --threads "$threads")
+tcmalloc="$(ls /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4 /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -n1 || true)"
+if [[ $use_torch == 1 && -z "$tcmalloc" ]]; then
+  echo "compare.sh: warning: tcmalloc not found (apt-get install libgoogle-perftools4); PyTorch runs with glibc's malloc" \
+    "only, whose page faults slow it, so the ratio flatters stylegrad" >&2
+fi
+torch_tc_cmd=(env LD_PRELOAD="$tcmalloc" "${torch_cmd[@]}")
 
 # Runs one measurement: label, size, command...; appends step seconds to $work/<label>-<size>.steps and the peak RSS
 # (MB, from /usr/bin/time -v when present, else the program's own report) to $work/<label>-<size>.rss.
@@ -106,7 +115,7 @@ measure() {
   echo "  $label size=$size: $(sed -n 's/.*median_s=\([0-9.]*\).*/median \1 s/p' "$log.out"), peak RSS ${rss} MB" >&2
 }
 
-median() { sort -g "$1" | awk '{a[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) printf "%.4f", a[(NR + 1) / 2]; else printf "%.4f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+median() { sort -g "$1" | awk '{a[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) printf "%.4f\n", a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 maxof() { sort -g "$1" | tail -n1; }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
@@ -150,6 +159,7 @@ for ((r = 1; r <= rounds; r++)); do
   for size in "${size_list[@]}"; do
     # Alternate which goes first, so slow drift of the machine does not favour one side.
     if [[ $use_torch == 1 && $((r % 2)) == 0 ]]; then
+      [[ -n "$tcmalloc" ]] && measure pytorch-tcmalloc "$size" "${torch_tc_cmd[@]}"
       measure pytorch "$size" "${torch_cmd[@]}"
       [[ $precision == bf16 ]] && measure fp32 "$size" "${fp32_cmd[@]}"
       measure stylegrad "$size" "${our_cmd[@]}"
@@ -157,6 +167,7 @@ for ((r = 1; r <= rounds; r++)); do
       measure stylegrad "$size" "${our_cmd[@]}"
       [[ $precision == bf16 ]] && measure fp32 "$size" "${fp32_cmd[@]}"
       [[ $use_torch == 1 ]] && measure pytorch "$size" "${torch_cmd[@]}"
+      [[ $use_torch == 1 && -n "$tcmalloc" ]] && measure pytorch-tcmalloc "$size" "${torch_tc_cmd[@]}"
     fi
   done
 done
@@ -205,13 +216,16 @@ fi
   echo "${our_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
   [[ $precision == bf16 ]] && echo "${fp32_cmd[*]#"$root/"} --size N --steps $steps --warmup $warmup"
   [[ $use_torch == 1 ]] && echo "$python benchmarks/torch_step.py --threads $threads --size N --steps $steps --warmup $warmup"
+  [[ $use_torch == 1 && -n "$tcmalloc" ]] && echo "LD_PRELOAD=$tcmalloc $python benchmarks/torch_step.py --threads $threads --size N --steps $steps --warmup $warmup"
   echo '```'
   echo
   echo "## Seconds per step (median of all $((rounds * steps)) timed steps over $rounds fresh processes)"
   echo
   if [[ $use_torch == 1 ]]; then
-    echo "| size | stylegrad s | PyTorch s | stylegrad / PyTorch | stylegrad GFLOP/s | PyTorch GFLOP/s | stylegrad % of GEMM peak | PyTorch % of GEMM peak | peak RSS stylegrad MB | peak RSS PyTorch MB |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "PyTorch s is PyTorch at its best: the faster of glibc's malloc (PyTorch glibc s) and tcmalloc (PyTorch tcmalloc s)."
+    echo
+    echo "| size | stylegrad s | PyTorch s | stylegrad / PyTorch | PyTorch glibc s | PyTorch tcmalloc s | stylegrad GFLOP/s | PyTorch GFLOP/s | stylegrad % of GEMM peak | PyTorch % of GEMM peak | peak RSS stylegrad MB | peak RSS PyTorch MB |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   else
     echo "| size | stylegrad s | stylegrad GFLOP/s | % of GEMM peak | peak RSS MB |"
     echo "|---|---|---|---|---|"
@@ -222,11 +236,15 @@ fi
     ours_rate="$(awk -v f="$gf" -v t="$ours" 'BEGIN {printf "%.1f", f / t}')"
     ours_pct="$(awk -v r="$ours_rate" -v p="$peak" 'BEGIN {if (p > 0) printf "%.0f%%", 100 * r / p; else print "?"}')"
     if [[ $use_torch == 1 ]]; then
-      theirs="$(median "$work/pytorch-$size.steps")"
+      glibc="$(median "$work/pytorch-$size.steps")"
+      tc="$([[ -s "$work/pytorch-tcmalloc-$size.steps" ]] && median "$work/pytorch-tcmalloc-$size.steps" || true)"
+      theirs="$(printf '%s\n%s\n' "$glibc" "$tc" | sed '/^$/d' | sort -g | head -n1)"
+      best_label=pytorch
+      [[ -n "$tc" && "$theirs" == "$tc" ]] && best_label=pytorch-tcmalloc
       their_rate="$(awk -v f="$gf" -v t="$theirs" 'BEGIN {printf "%.1f", f / t}')"
       their_pct="$(awk -v r="$their_rate" -v p="$peak" 'BEGIN {if (p > 0) printf "%.0f%%", 100 * r / p; else print "?"}')"
       ratio="$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')"
-      echo "| ${size}² | $ours | $theirs | $ratio | $ours_rate | $their_rate | $ours_pct | $their_pct | $(maxof "$work/stylegrad-$size.rss") | $(maxof "$work/pytorch-$size.rss") |"
+      echo "| ${size}² | $ours | $theirs | $ratio | $glibc | ${tc:-not run} | $ours_rate | $their_rate | $ours_pct | $their_pct | $(maxof "$work/stylegrad-$size.rss") | $(maxof "$work/$best_label-$size.rss") |"
     else
       echo "| ${size}² | $ours | $ours_rate | $ours_pct | $(maxof "$work/stylegrad-$size.rss") |"
     fi
@@ -239,7 +257,7 @@ fi
     echo "|---|---|---|---|---|---|---|"
     for size in "${size_list[@]}"; do
       b="$(median "$work/stylegrad-$size.steps")"; f="$(median "$work/fp32-$size.steps")"
-      t="$([[ $use_torch == 1 ]] && median "$work/pytorch-$size.steps" || true)"
+      t="$([[ $use_torch == 1 ]] && { median "$work/pytorch-$size.steps"; [[ -s "$work/pytorch-tcmalloc-$size.steps" ]] && median "$work/pytorch-tcmalloc-$size.steps"; } | sort -g | head -n1 || true)"
       echo "| ${size}² | $b | $f | $(awk -v a="$b" -v b="$f" 'BEGIN {printf "%.2f", a / b}') | $([[ -n $t ]] && awk -v a="$b" -v b="$t" 'BEGIN {printf "%.2f", a / b}' || echo -) | $(maxof "$work/stylegrad-$size.rss") | $(maxof "$work/fp32-$size.rss") |"
     done
     echo
@@ -268,6 +286,7 @@ fi
     cat "$work/stylegrad-$size.summary"
     [[ $precision == bf16 ]] && cat "$work/fp32-$size.summary"
     [[ $use_torch == 1 ]] && cat "$work/pytorch-$size.summary"
+    [[ -s "$work/pytorch-tcmalloc-$size.summary" ]] && cat "$work/pytorch-tcmalloc-$size.summary"
   done
   echo '```'
 } >"$work/report.md"
