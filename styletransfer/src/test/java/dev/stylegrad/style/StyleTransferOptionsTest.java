@@ -201,7 +201,11 @@ class StyleTransferOptionsTest {
         StyleTransfer.Result searched = base().optimizer("lbfgs").steps(5).build().run();
         assertThat(fixed.evaluations()).isEqualTo(5); // one evaluation per iteration
         assertThat(searched.evaluations()).isGreaterThan(5); // the first step's tiny length fails the curvature condition
-        assertThat(searched.losses().get(4).total()).isLessThan(fixed.losses().get(4).total());
+        // What the search buys shows at once: the first iteration's step length is chosen, not fixed (measured: 24%
+        // lower loss after it). Later the two paths run neck and neck on this small network (each ahead at some
+        // steps), so a later step's comparison would test rounding, not the search: with the losses summed in
+        // float64 instead of float32, step 4 fell 0.4% behind, where it had been ahead.
+        assertThat(searched.losses().get(1).total()).isLessThan(0.9 * fixed.losses().get(1).total());
     }
 
     @Test
