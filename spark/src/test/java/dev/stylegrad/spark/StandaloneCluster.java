@@ -32,14 +32,32 @@ final class StandaloneCluster implements AutoCloseable {
         logs = Files.createDirectories(workDir.resolve("logs"));
         masterPort = freePort();
         masterUiPort = freePort();
+        // If the test JVM is stopped (SIGTERM: a killed build, surefire's timeout), close() never runs: this hook
+        // stops the processes then. One killed build had left a master and two workers running for two hours.
+        Runtime.getRuntime().addShutdownHook(orphanGuard);
         master = start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(masterPort),
                 "--webui-port", Integer.toString(masterUiPort));
-        for (int i = 0; i < workers; i++) {
-            Path dir = Files.createDirectories(workDir.resolve("worker-" + i));
-            this.workers.add(start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", Integer.toString(cores),
-                    "--memory", memory, "--work-dir", dir.toString(), "--webui-port", Integer.toString(freePort()), masterUrl()));
+        try {
+            for (int i = 0; i < workers; i++) {
+                Path dir = Files.createDirectories(workDir.resolve("worker-" + i));
+                this.workers.add(start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", Integer.toString(cores),
+                        "--memory", memory, "--work-dir", dir.toString(), "--webui-port", Integer.toString(freePort()), masterUrl()));
+            }
+            awaitWorkers(workers, Duration.ofSeconds(120));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close(); // the caller gets no cluster to close
+            throw e;
         }
-        awaitWorkers(workers, Duration.ofSeconds(120));
+    }
+
+    private final Thread orphanGuard = new Thread(this::destroyAll, "stop-standalone-cluster");
+
+    private void destroyAll() {
+        for (Process w : workers) {
+            w.descendants().forEach(ProcessHandle::destroyForcibly);
+            w.destroyForcibly();
+        }
+        if (master != null) master.destroyForcibly();
     }
 
     String masterUrl() {
@@ -196,12 +214,17 @@ final class StandaloneCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(orphanGuard);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook does the stopping
+        }
         for (Process w : workers) {
             w.descendants().forEach(ProcessHandle::destroy);
             w.destroy();
         }
-        master.destroy();
+        if (master != null) master.destroy();
         for (Process p : workers) if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
-        if (!master.waitFor(20, TimeUnit.SECONDS)) master.destroyForcibly();
+        if (master != null && !master.waitFor(20, TimeUnit.SECONDS)) master.destroyForcibly();
     }
 }
