@@ -97,33 +97,36 @@ final class StandaloneCluster implements AutoCloseable {
         w.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** A worker killed while one of its executors was writing {@code file}. */
+    record Kill(int worker, String file) {
+    }
+
     /**
-     * Kills worker {@code i} and its executors with SIGKILL at a moment one of its executors holds a file under
-     * {@code dir} open that has no bytes yet, so the kill lands inside a write (as a machine that dies does). Returns that file, or
-     * {@code null} if no write was seen before the deadline (the worker is killed then all the same). Linux: the open
-     * files are read from {@code /proc/<pid>/fd}.
+     * Kills a worker and its executors with SIGKILL at a moment one of its executors holds a file under {@code dir} open
+     * that has no bytes yet, so the kill lands inside a write (as a machine that dies does). Every worker is watched, since
+     * the scheduler may have left any of them idle. Returns what was killed, or {@code null} without killing anything if
+     * no write was caught before {@code giveUp} said so. Linux: the open files are read from {@code /proc/<pid>/fd}.
      */
-    String killWhileWriting(int i, Path dir, long deadlineNanos) throws IOException, InterruptedException {
+    Kill killWhileWriting(Path dir, java.util.function.BooleanSupplier giveUp) throws IOException, InterruptedException {
         String prefix = dir.toRealPath() + "/";
-        Process w = workers.get(i);
-        String seen = null;
         try (Signals signals = new Signals()) {
-            while (seen == null && System.nanoTime() < deadlineNanos) {
-                for (ProcessHandle executor : w.descendants().toList()) {
-                    String open = openUnder(executor.pid(), prefix);
-                    if (open == null) continue;
-                    // Freeze it, and kill only if the write is still unfinished while it cannot move on.
-                    signals.send("STOP", executor.pid());
-                    if (open.equals(openUnder(executor.pid(), prefix))) {
-                        seen = open;
-                        break;
+            while (!giveUp.getAsBoolean()) {
+                for (int i = 0; i < workers.size(); i++) {
+                    for (ProcessHandle executor : workers.get(i).descendants().toList()) {
+                        String open = openUnder(executor.pid(), prefix);
+                        if (open == null) continue;
+                        // Freeze it, and kill only if the write is still unfinished while it cannot move on.
+                        signals.send("STOP", executor.pid());
+                        if (open.equals(openUnder(executor.pid(), prefix))) {
+                            kill(i);
+                            return new Kill(i, open);
+                        }
+                        signals.send("CONT", executor.pid());
                     }
-                    signals.send("CONT", executor.pid());
                 }
             }
         }
-        kill(i);
-        return seen;
+        return null;
     }
 
     /** Sends signals through one shell whose {@code kill} is a builtin: no process start between seeing and freezing. */
