@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Finds files in the workplace's {@code shared/} folder (beside the checkout's parent), for tests that skip without it. */
-final class SharedFiles {
+public final class SharedFiles {
     private SharedFiles() {}
 
     /** {@code shared/<relative>} found by walking up from the working directory, or null. */
-    static Path find(String relative) {
+    public static Path find(String relative) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             Path candidate = p.resolve("shared").resolve(relative);
             if (Files.exists(candidate)) return candidate;

@@ -7,11 +7,10 @@ import dev.stylegrad.io.Npy;
 import dev.stylegrad.models.AdaInDecoder;
 import dev.stylegrad.models.AdaInEncoder;
 import dev.stylegrad.models.ModelFixtures;
+import dev.stylegrad.style.ConvAlgorithms;
 import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.TilePolicy;
-import dev.stylegrad.tensor.Backend;
 import dev.stylegrad.tensor.ConvAlgorithm;
-import dev.stylegrad.tensor.KernelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,26 +62,10 @@ class AdaInStylizerTest {
         assertThat(err).as(what).isLessThan(1e-4);
     }
 
-    /**
-     * Runs {@code body} with the convolutions computed by {@code a} (skipped where this CPU has no Winograd kernels),
-     * then restores the process's choice. The fixture's networks are narrower than the 32 channels from which
-     * {@code auto} takes Winograd, so the Winograd runs here are asked for by name.
-     */
-    static void withAlgorithm(ConvAlgorithm a, org.junit.jupiter.api.function.Executable body) throws Throwable {
-        org.junit.jupiter.api.Assumptions.assumeTrue(a.unavailableReason() == null, () -> a.cliName() + ": " + a.unavailableReason());
-        ConvAlgorithm before = KernelConfig.convAlgorithm();
-        Backend.setConvAlgorithm(a);
-        try {
-            body.execute();
-        } finally {
-            Backend.setConvAlgorithm(before);
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(value = ConvAlgorithm.class, names = {"DIRECT", "WINOGRAD"})
     void stylizedPictureMatchesPytorch(ConvAlgorithm algorithm) throws Throwable {
-        withAlgorithm(algorithm, () -> stylizedPictureMatchesPytorch(algorithm.cliName()));
+        ConvAlgorithms.with(algorithm, () -> stylizedPictureMatchesPytorch(algorithm.cliName()));
     }
 
     private void stylizedPictureMatchesPytorch(String algorithm) throws IOException {
@@ -161,7 +144,7 @@ class AdaInStylizerTest {
     @ParameterizedTest
     @EnumSource(value = ConvAlgorithm.class, names = {"DIRECT", "WINOGRAD"})
     void tilesEqualTheUntiledPassAndFailWithASmallerReach(ConvAlgorithm algorithm) throws Throwable {
-        withAlgorithm(algorithm, this::tilesAgainstUntiled);
+        ConvAlgorithms.with(algorithm, this::tilesAgainstUntiled);
     }
 
     private void tilesAgainstUntiled() {
@@ -172,7 +155,7 @@ class AdaInStylizerTest {
         assertThat(tiled.tileCount(100, 83)).isEqualTo(42);
         INDArray want = whole.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1});
         double err = relativeError(tiled.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1}), want);
-        System.out.printf("AdaIN tiles of 16 px vs untiled (%s): relative error %.2e%n", KernelConfig.convAlgorithm().cliName(), err);
+        System.out.printf("AdaIN tiles of 16 px vs untiled (%s): relative error %.2e%n", dev.stylegrad.tensor.KernelConfig.convAlgorithm().cliName(), err);
         assertThat(err).isLessThan(1e-5);
         AdaInStylizer short8 = AdaInStylizer.builder(encoder, decoder).tiles(TilePolicy.parse("16")).trimForTest(8).build();
         double broken = relativeError(short8.decodeUnclamped(picture, List.of(style0, style1), new double[] {1, 1}), want);
