@@ -149,7 +149,7 @@ final class ApplyCommand implements Callable<Integer> {
 
     private TransformerNet load() throws IOException {
         long t0 = System.nanoTime();
-        TransformerNet net = TransformerNet.load(model);
+        TransformerNet net = TransformerNet.load(model).freeze(); // only applied: its convolutions may keep transformed weights
         System.err.printf(Locale.ROOT, "stylegrad: loaded %s (widths %d, %d, %d) in %.2f s%n", model, net.widths()[0], net.widths()[1],
                 net.widths()[2], (System.nanoTime() - t0) / 1e9);
         return net;

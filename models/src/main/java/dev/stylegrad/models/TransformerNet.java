@@ -7,6 +7,7 @@ import dev.stylegrad.autograd.layers.Residual;
 import dev.stylegrad.autograd.layers.Sequential;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
+import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.io.SafetensorsWriter;
@@ -41,7 +42,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * running statistics never reads, are dropped.
  *
  * <p>Threads: {@link #apply} may run from several threads at once (the parameters are only read); training changes
- * the parameters in place and must not overlap with anything else on the same network.
+ * the parameters in place and must not overlap with anything else on the same network. A network only applied should
+ * be {@link #freeze frozen}: its convolutions then keep their weights in the kernels' layouts and may use Winograd.
  */
 public final class TransformerNet {
     /** The reference's widths (a, b, c). */
@@ -56,6 +58,7 @@ public final class TransformerNet {
     private final Map<String, Tensor> parameters; // name -> trainable tensor, in the reference's state-dict order
     private final int[] widths;
     private final Sequential network;
+    private volatile boolean frozen;
 
     private TransformerNet(Map<String, Tensor> parameters, int[] widths) {
         this.parameters = parameters;
@@ -184,7 +187,24 @@ public final class TransformerNet {
         SafetensorsWriter.write(file, tensors, Map.of("format", "pt", "stylegrad", "fast_neural_style TransformerNet"));
     }
 
-    /** The trainable parameters by their state-dict names, in the reference's order (the tensors themselves, not copies). */
+    /**
+     * Promises that the parameters never change again (a network loaded to stylize, not to train), so its convolutions
+     * may keep the weights in their kernels' layouts, as oneDNN's Winograd forward kernels need. Training a frozen
+     * network is refused.
+     */
+    public TransformerNet freeze() {
+        if (!frozen) {
+            for (Tensor t : parameters.values()) if (t.value().rank() == 4) Kernels.freezeConvolutionWeight(t.value());
+            frozen = true;
+        }
+        return this;
+    }
+
+    /** Whether {@link #freeze} was called (training refuses a frozen network: its kernels would keep the old weights). */
+    public boolean frozen() {
+        return frozen;
+    }
+
     /**
      * Whether the network's output does not depend on a parameter (by name): a convolution's bias just before an
      * instance norm (which subtracts every channel's mean), and the bias of a residual block's last instance norm (a
@@ -199,6 +219,7 @@ public final class TransformerNet {
 
     private static final java.util.regex.Pattern OUTPUT_FREE = java.util.regex.Pattern.compile("(?!deconv3\\.).*conv2d\\.bias|res[0-9]+\\.in2\\.bias");
 
+    /** The trainable parameters by their state-dict names, in the reference's order (the tensors themselves, not copies). */
     public Map<String, Tensor> parameters() {
         return Collections.unmodifiableMap(parameters);
     }

@@ -8,6 +8,8 @@ import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.io.Npy;
 import dev.stylegrad.io.SafetensorsWriter;
 import dev.stylegrad.io.WeightsFormatException;
+import dev.stylegrad.tensor.ConvAlgorithm;
+import dev.stylegrad.tensor.ConvAlgorithms;
 import dev.stylegrad.tensor.MemoryScope;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -48,6 +52,29 @@ class TransformerNetTest {
                 assertThat(err).as(file + " picture " + k).isLessThan(1e-4);
             }
         }
+    }
+
+    /**
+     * A frozen network (as {@code apply} loads it) gives the reference's outputs under both algorithms: the same bits
+     * as unfrozen with direct kernels, and Winograd's rounding with Winograd; training it is refused elsewhere.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ConvAlgorithm.class, names = {"DIRECT", "WINOGRAD"})
+    void aFrozenNetworkMatchesTheReference(ConvAlgorithm algorithm) throws Throwable {
+        TransformerNet thawed = TransformerNet.load(DIR.resolve("transformer_legacy.pth"));
+        TransformerNet frozen = TransformerNet.load(DIR.resolve("transformer_legacy.pth")).freeze();
+        assertThat(frozen.frozen()).isTrue();
+        assertThat(thawed.frozen()).isFalse();
+        ConvAlgorithms.with(algorithm, () -> {
+            for (int k = 0; k < 3; k++) {
+                INDArray picture = Npy.read(DIR.resolve("picture_" + k + ".npy"));
+                INDArray out = frozen.apply(picture);
+                double err = relativeError(out, Npy.read(DIR.resolve("out_" + k + ".npy")));
+                System.out.printf("frozen TransformerNet (%s) picture %d: relative error vs PyTorch %.2e%n", algorithm.cliName(), k, err);
+                assertThat(err).isLessThan(1e-4);
+                if (algorithm == ConvAlgorithm.DIRECT) assertIdentical("frozen vs thawed, direct", out, thawed.apply(picture));
+            }
+        });
     }
 
     /**

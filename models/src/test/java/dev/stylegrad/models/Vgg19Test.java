@@ -264,16 +264,10 @@ class Vgg19Test {
      */
     @ParameterizedTest
     @ValueSource(strings = {"relu3_1", "relu4_2", "relu5_1"})
-    void receptiveFieldMarginIsWhereTheGradientReaches(String layer) throws IOException {
+    void receptiveFieldMarginIsWhereTheGradientReaches(String layer) throws Throwable {
         // Direct kernels: Winograd's input gradients leave rounding noise up to 4 px past
         // the receptive field, which is not where the gradient reaches but where its transforms round.
-        dev.stylegrad.tensor.ConvAlgorithm before = dev.stylegrad.tensor.KernelConfig.convAlgorithm();
-        dev.stylegrad.tensor.Backend.setConvAlgorithm(dev.stylegrad.tensor.ConvAlgorithm.DIRECT);
-        try {
-            measureReach(layer);
-        } finally {
-            dev.stylegrad.tensor.Backend.setConvAlgorithm(before);
-        }
+        dev.stylegrad.tensor.ConvAlgorithms.with(dev.stylegrad.tensor.ConvAlgorithm.DIRECT, () -> measureReach(layer));
     }
 
     private void measureReach(String layer) throws IOException {

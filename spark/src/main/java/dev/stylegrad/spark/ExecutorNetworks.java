@@ -24,7 +24,7 @@ final class ExecutorNetworks {
         synchronized (LOADED) {
             net = LOADED.get(model);
             if (net == null) {
-                net = load(new org.apache.hadoop.fs.Path(model), conf);
+                net = load(new org.apache.hadoop.fs.Path(model), conf).freeze(); // only applied, as `stylegrad apply` does
                 LOADED.put(model, net);
             }
             return net;

@@ -48,7 +48,7 @@ class BatchStylizeClusterTest {
     static void start() throws Exception {
         cluster = new StandaloneCluster(dir.resolve("cluster"), 2, 1, "2g");
         spark = cluster.session("stylegrad-cluster-test");
-        net = TransformerNet.load(MODEL);
+        net = TransformerNet.load(MODEL).freeze(); // as apply loads it
     }
 
     @AfterAll

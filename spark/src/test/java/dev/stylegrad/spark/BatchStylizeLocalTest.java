@@ -65,7 +65,7 @@ class BatchStylizeLocalTest {
             assertThat(broken).anyMatch(name -> r.getString(0).endsWith("/" + name));
             assertThat(r.getString(2)).contains(r.getString(0).substring(r.getString(0).lastIndexOf('/') + 1));
         }
-        TransformerNet net = TransformerNet.load(MODEL);
+        TransformerNet net = TransformerNet.load(MODEL).freeze(); // as apply loads it
         try (Stream<Path> walk = Files.walk(input)) {
             for (Path picture : walk.filter(p -> BatchStylize.isPicture(p.toString()) && !p.getFileName().toString().startsWith("broken")).toList()) {
                 Path out = output.resolve(input.relativize(picture).toString());

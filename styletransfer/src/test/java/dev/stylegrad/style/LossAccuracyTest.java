@@ -6,6 +6,7 @@ import dev.stylegrad.models.Vgg;
 import dev.stylegrad.style.optim.Adam;
 import dev.stylegrad.style.optim.Objective;
 import dev.stylegrad.tensor.ConvAlgorithm;
+import dev.stylegrad.tensor.ConvAlgorithms;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.nio.file.Path;

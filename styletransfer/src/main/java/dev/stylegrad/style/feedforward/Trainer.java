@@ -9,6 +9,7 @@ import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.models.Vgg;
 import dev.stylegrad.style.ShippedArray;
+import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.Shared;
 import dev.stylegrad.style.StepRunner;
 import java.nio.file.Path;
@@ -58,6 +59,7 @@ public final class Trainer {
     public Trainer(TransformerNet net, Vgg lossNet, INDArray style, List<String> styleLayers, String contentLayer,
             double contentWeight, double styleWeight, double lr) {
         Shapes.requireRank("trainer", "style picture [1, 3, H, W]", style, 4);
+        if (net.frozen()) throw new SettingsException("the network is frozen (it was loaded to stylize): load it again to train it");
         this.net = net;
         this.lossNet = lossNet;
         this.styleLayers = List.copyOf(styleLayers);

@@ -7,7 +7,7 @@ import dev.stylegrad.io.Npy;
 import dev.stylegrad.models.AdaInDecoder;
 import dev.stylegrad.models.AdaInEncoder;
 import dev.stylegrad.models.ModelFixtures;
-import dev.stylegrad.style.ConvAlgorithms;
+import dev.stylegrad.tensor.ConvAlgorithms;
 import dev.stylegrad.style.SettingsException;
 import dev.stylegrad.style.TilePolicy;
 import dev.stylegrad.tensor.ConvAlgorithm;

@@ -3,9 +3,11 @@ package dev.stylegrad.style.feedforward;
 import dev.stylegrad.models.ModelFixtures;
 import dev.stylegrad.models.TransformerNet;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stylegrad.io.Npy;
 import dev.stylegrad.models.Vgg;
+import dev.stylegrad.style.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,5 +58,13 @@ class TrainerTest {
         // step whatever its gradient's size, so where a gradient is near zero, rounding decides the direction.
         double own = net.apply(picture).sub(torchOut).amaxNumber().doubleValue() / torchOut.amaxNumber().doubleValue();
         System.out.printf("apply with PyTorch's trained weights: relative error %.2e; with ours: %.2e%n", rel, own);
+    }
+
+    @Test
+    void aFrozenNetworkIsNotTrained() throws IOException {
+        TransformerNet net = TransformerNet.load(ModelFixtures.TRANSFORMER.resolve("transformer_legacy.pth")).freeze();
+        Vgg vgg = Vgg.load(Vgg.Architecture.VGG16, ModelFixtures.MINI_VGG16, "relu4_3", Vgg.Pooling.MAX);
+        assertThatThrownBy(() -> new Trainer(net, vgg, Npy.read(DIR.resolve("style.npy")), Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3))
+                .isInstanceOf(SettingsException.class).hasMessage("the network is frozen (it was loaded to stylize): load it again to train it");
     }
 }

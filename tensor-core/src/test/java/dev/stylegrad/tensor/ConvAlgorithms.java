@@ -1,8 +1,5 @@
-package dev.stylegrad.style;
+package dev.stylegrad.tensor;
 
-import dev.stylegrad.tensor.Backend;
-import dev.stylegrad.tensor.ConvAlgorithm;
-import dev.stylegrad.tensor.KernelConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.function.Executable;
 
