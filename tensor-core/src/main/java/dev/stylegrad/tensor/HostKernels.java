@@ -40,8 +40,8 @@ final class HostKernels {
      * and NIO buffers are int-indexed (arrays beyond 2^31 elements would not fit). Unsafe is null if the JDK hides
      * it; supports() is then false and callers keep libnd4j's ops.
      */
-    private static final sun.misc.Unsafe U = unsafe();
-    private static final long F = 4, D = 8; // element sizes in bytes
+    static final sun.misc.Unsafe U = unsafe();
+    static final long F = 4, D = 8; // element sizes in bytes
 
     /** Arrays below this many elements run on the calling thread: handing work to the pool costs more than it saves. */
     static final long PARALLEL_MIN_ELEMENTS = 1 << 16;
@@ -93,12 +93,12 @@ final class HostKernels {
         return true;
     }
 
-    private static void requireSupported(String op, INDArray... arrays) {
+    static void requireSupported(String op, INDArray... arrays) {
         String why = unsupportedReason(arrays);
         if (why != null) throw new IllegalArgumentException("HostKernels." + op + ": " + why);
     }
 
-    private static boolean isFloat(INDArray a) {
+    static boolean isFloat(INDArray a) {
         return a.dataType() == DataType.FLOAT;
     }
 

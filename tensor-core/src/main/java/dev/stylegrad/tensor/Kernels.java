@@ -201,6 +201,37 @@ public final class Kernels {
         return out;
     }
 
+    // ------------------------------------------------------------------------------------------- instance norm
+
+    /** An instance norm's output and each (n, c) map's mean and 1/√(var + eps), for its backward. */
+    public record InstanceNormResult(INDArray out, double[] mean, double[] rstd) {}
+
+    /**
+     * Instance norm of NCHW {@code x} with optional per-channel {@code weight} and {@code bias} (both or neither),
+     * optionally followed by ReLU, in two host passes (statistics in float64) into a new array; null where the host
+     * kernels do not apply (another backend, a view that is not dense), and callers then use whole-array ops.
+     */
+    public static InstanceNormResult instanceNormOrNull(INDArray x, INDArray weight, INDArray bias, double eps, boolean relu) {
+        if (x.rank() != 4 || !HostKernels.supports(x)) return null;
+        int maps = Math.toIntExact(x.size(0) * x.size(1));
+        double[] mean = new double[maps], rstd = new double[maps];
+        INDArray out = MemoryScope.allocate(x.dataType(), x.shape());
+        InstanceNormKernel.forward(x, out, weight == null ? null : weight.toDoubleVector(), bias == null ? null : bias.toDoubleVector(), eps, mean, rstd, relu);
+        return new InstanceNormResult(out, mean, rstd);
+    }
+
+    /**
+     * Instance norm's backward from {@link #instanceNormOrNull}'s statistics: writes the input gradient into
+     * {@code gradIn} (null skips it) and returns each map's {Σ g·x̂, Σ g} as two arrays [N·C], or null where the host
+     * kernels do not apply to these arrays.
+     */
+    public static double[][] instanceNormBackwardOrNull(INDArray x, INDArray g, INDArray gradIn, INDArray weight, double[] mean, double[] rstd) {
+        if (x.rank() != 4 || !(gradIn == null ? HostKernels.supports(x, g) : HostKernels.supports(x, g, gradIn))) return null;
+        double[] sumGxHat = new double[mean.length], sumG = new double[mean.length];
+        InstanceNormKernel.backward(x, g, gradIn, weight == null ? null : weight.toDoubleVector(), mean, rstd, sumGxHat, sumG);
+        return new double[][] {sumGxHat, sumG};
+    }
+
     // ---------------------------------------------------------------------------------------------- activation
 
     /** {@code max(x, 0)} into a new array. */
