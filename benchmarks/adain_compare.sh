@@ -21,13 +21,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 python="${PYTHON:-/usr/bin/python3}"
-tcmalloc="$(ls /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4 2>/dev/null || true)"
-[[ -n "$tcmalloc" ]] || { echo "adain_compare.sh: tcmalloc not found: apt-get install libgoogle-perftools4" >&2; exit 2; }
+source "$here/bench_lib.sh"
+tcmalloc="$(tcmalloc_path)"
 "$here/run.sh" --help >/dev/null 2>&1 || true  # builds benchmarks.jar when sources changed
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 "$python" "$here/torch_adain.py" --vgg "$vgg" --save-decoder "$work/decoder.pth" --runs 1 --warmup 0 --width 64 --height 64 --style-width 64 --style-height 64 >/dev/null
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 : >"$work/ours"; : >"$work/glibc"; : >"$work/tcmalloc"; : >"$work/rss"
 common=(--width "$width" --height "$height" --runs "$runs" --warmup "$warmup")
 for ((r = 1; r <= rounds; r++)); do
@@ -41,12 +39,12 @@ done
 ours="$(median <"$work/ours")"; glibc="$(median <"$work/glibc")"; tc="$(median <"$work/tcmalloc")"
 best="$(printf '%s\n%s\n' "$glibc" "$tc" | sort -g | head -n1)"
 report="$(cat <<REPORT
-AdaIN, one ${width}x${height} picture with a 646x512 style, model load excluded; $(LC_ALL=C lscpu | sed -n 's/^Model name:[[:space:]]*//p'), family $(LC_ALL=C lscpu | sed -n 's/^CPU family:[[:space:]]*//p') model $(LC_ALL=C lscpu | sed -n 's/^Model:[[:space:]]*//p'), $(nproc) cores; $rounds alternating rounds of $runs runs after $warmup warm-up
+AdaIN, one ${width}x${height} picture with a 646x512 style, model load excluded; $(machine_line); $rounds alternating rounds of $runs runs after $warmup warm-up
 | | median s | ratio to PyTorch at its best |
 | --- | --- | --- |
-| stylegrad | $ours | $(awk -v a="$ours" -v b="$best" 'BEGIN {printf "%.2f", a / b}') |
-| PyTorch, glibc malloc | $glibc | $(awk -v a="$glibc" -v b="$best" 'BEGIN {printf "%.2f", a / b}') |
-| PyTorch, tcmalloc | $tc | $(awk -v a="$tc" -v b="$best" 'BEGIN {printf "%.2f", a / b}') |
+| stylegrad | $ours | $(ratio "$ours" "$best") |
+| PyTorch, glibc malloc | $glibc | $(ratio "$glibc" "$best") |
+| PyTorch, tcmalloc | $tc | $(ratio "$tc" "$best") |
 REPORT
 )"
 echo "$report"

@@ -11,6 +11,7 @@ weights; without --model the timed network is that random one. Prints "run K SEC
 import argparse
 import importlib.util
 import os
+import resource
 import time
 
 import torch
@@ -39,14 +40,17 @@ if a.model:
     net.load_state_dict({k: v for k, v in torch.load(a.model).items() if "running_" not in k})
 x = torch.rand(1, 3, a.height, a.width) * 255
 times = []
+first = None
 with torch.no_grad():
     for i in range(a.warmup + a.runs):
         t = time.perf_counter()
         net(x)
         dt = time.perf_counter() - t
+        first = dt if first is None else first
         if i >= a.warmup:
             times.append(dt)
             print("run %d %.6f" % (i - a.warmup, dt))
 times.sort()
-print("summary impl=pytorch width=%d height=%d runs=%d median_s=%.6f min_s=%.6f torch=%s"
-      % (a.width, a.height, a.runs, times[len(times) // 2], times[0], torch.__version__))
+print("summary impl=pytorch width=%d height=%d runs=%d median_s=%.6f min_s=%.6f first_s=%.6f peak_rss_mb=%.1f torch=%s"
+      % (a.width, a.height, a.runs, times[len(times) // 2], times[0], first,
+         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, torch.__version__))

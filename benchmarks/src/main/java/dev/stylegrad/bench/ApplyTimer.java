@@ -14,7 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Times {@link TransformerNet#apply} on one random picture of W×H pixels (model load excluded), for comparison with
  * {@code benchmarks/torch_apply.py} on the same weights. Usage: {@code ApplyTimer --model F.pth [--width 1024]
- * [--height 768] [--runs 5] [--warmup 2] [--profile]}; {@code --profile} prints per-op times to stderr; prints "run K SECONDS" lines and a summary line like torch_apply.py's.
+ * [--height 768] [--runs 5] [--warmup 2] [--profile]}; {@code --profile} prints per-op times to stderr; prints "run K SECONDS" lines and a summary line like torch_apply.py's, with the first picture's time
+ * in this fresh process ({@code first_s}, a warm-up run when there is one).
  */
 public final class ApplyTimer {
     private ApplyTimer() {}
@@ -36,10 +37,11 @@ public final class ApplyTimer {
         }
         if (model == null || args.length % 2 != 0) usage("--model is required");
         System.err.println("# " + Backend.current().report());
-        TransformerNet net = TransformerNet.load(model);
+        TransformerNet net = TransformerNet.load(model).freeze(); // as `stylegrad apply` loads it
         Nd4j.getRandom().setSeed(0);
         INDArray picture = Nd4j.rand(DataType.FLOAT, 1, 3, height, width).muli(255);
         double[] times = new double[runs];
+        double first = 0;
         for (int i = 0; i < warmup + runs; i++) {
             if (i == warmup) dev.stylegrad.autograd.OpTimes.enable(profile);
             long t = System.nanoTime();
@@ -47,6 +49,7 @@ public final class ApplyTimer {
                 net.apply(picture);
             }
             double s = (System.nanoTime() - t) / 1e9;
+            if (i == 0) first = s;
             if (i >= warmup) {
                 times[i - warmup] = s;
                 System.out.printf(Locale.ROOT, "run %d %.6f%n", i - warmup, s);
@@ -55,8 +58,8 @@ public final class ApplyTimer {
         if (profile) System.err.print("# op times summed over the timed runs:\n" + dev.stylegrad.autograd.OpTimes.report());
         double[] sorted = times.clone();
         Arrays.sort(sorted);
-        System.out.printf(Locale.ROOT, "summary impl=stylegrad width=%d height=%d runs=%d median_s=%.6f min_s=%.6f peak_rss_mb=%.1f%n",
-                width, height, runs, sorted[runs / 2], sorted[0], BenchSupport.peakRssBytes() / 1048576.0);
+        System.out.printf(Locale.ROOT, "summary impl=stylegrad width=%d height=%d runs=%d median_s=%.6f min_s=%.6f first_s=%.6f peak_rss_mb=%.1f%n",
+                width, height, runs, sorted[runs / 2], sorted[0], first, BenchSupport.peakRssBytes() / 1048576.0);
     }
 
     private static void usage(String problem) {
