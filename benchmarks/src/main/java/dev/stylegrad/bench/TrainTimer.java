@@ -54,11 +54,14 @@ public final class TrainTimer {
                 : dev.stylegrad.style.feedforward.TrainingImages.under(images, size, Long.MAX_VALUE, null, (f, why) -> {}).next(batch);
         Trainer trainer = new Trainer(net, vgg, style, Trainer.STYLE_LAYERS, Trainer.CONTENT_LAYER, 1e5, 1e10, 1e-3);
         double[] times = new double[steps];
+        long reserved = 0, peakLent = 0;
         for (int i = 0; i < warmup + steps; i++) {
             if (i == warmup) dev.stylegrad.autograd.OpTimes.enable(profile);
             long t = System.nanoTime();
             try (MemoryScope scope = MemoryScope.open("train-timer")) {
                 trainer.step(x);
+                reserved = scope.reservedBytes();
+                peakLent = scope.peakLentBytes();
             }
             double s = (System.nanoTime() - t) / 1e9;
             if (i >= warmup) {
@@ -69,8 +72,8 @@ public final class TrainTimer {
         if (profile) System.err.print("# op times summed over the timed steps:\n" + dev.stylegrad.autograd.OpTimes.report());
         double[] sorted = times.clone();
         Arrays.sort(sorted);
-        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d batch=%d steps=%d median_s=%.6f min_s=%.6f peak_rss_mb=%.1f%n",
-                size, batch, steps, sorted[steps / 2], sorted[0], BenchSupport.peakRssBytes() / 1048576.0);
+        System.out.printf(Locale.ROOT, "summary impl=stylegrad size=%d batch=%d steps=%d median_s=%.6f min_s=%.6f peak_rss_mb=%.1f pool_mb=%.1f pool_peak_lent_mb=%.1f%n",
+                size, batch, steps, sorted[steps / 2], sorted[0], BenchSupport.peakRssBytes() / 1048576.0, reserved / 1048576.0, peakLent / 1048576.0);
     }
 
     private static void usage(String problem) {
