@@ -198,8 +198,6 @@ public final class MemoryScope implements AutoCloseable {
         final String name;
         final Map<String, ArrayDeque<DataBuffer>> free = new HashMap<>();
         final Map<DataBuffer, Long> lent = new IdentityHashMap<>();
-        /** Buffers from {@link HostBuffers} and what frees each (also run by the GC if the pool is dropped unfreed). */
-        final Map<DataBuffer, java.lang.ref.Cleaner.Cleanable> unzeroed = new IdentityHashMap<>();
         long sequence, bytes, lentBytes, peakLentBytes;
         boolean inUse;
 
@@ -215,13 +213,7 @@ public final class MemoryScope implements AutoCloseable {
             if (buffer == null) {
                 // Made outside every workspace, so it belongs to the pool and outlives the scope.
                 try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    HostBuffers.Owned owned = HostBuffers.uninitialized(type, Math.max(length, 1));
-                    if (owned != null) {
-                        buffer = owned.buffer();
-                        unzeroed.put(buffer, owned.free());
-                    } else {
-                        buffer = Nd4j.createBufferDetached(new long[] {Math.max(length, 1)}, type);
-                    }
+                    buffer = Nd4j.createBufferDetached(new long[] {Math.max(length, 1)}, type);
                 }
                 bytes += buffer.length() * buffer.getElementSize();
             }
@@ -245,11 +237,7 @@ public final class MemoryScope implements AutoCloseable {
         void free() {
             List<DataBuffer> all = new ArrayList<>(lent.keySet());
             free.values().forEach(all::addAll);
-            for (DataBuffer b : all) {
-                b.close();
-                java.lang.ref.Cleaner.Cleanable free = unzeroed.remove(b);
-                if (free != null) free.clean();
-            }
+            for (DataBuffer b : all) b.close();
             free.clear();
             lent.clear();
             bytes = lentBytes = 0;

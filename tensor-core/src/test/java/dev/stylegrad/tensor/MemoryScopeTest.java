@@ -87,38 +87,6 @@ class MemoryScopeTest {
         MemoryScope.destroy("test-outside");
     }
 
-    /**
-     * Pool buffers are malloc'd without zeroing (HostBuffers): they are counted by the leak tests' OffHeapMemory, freed
-     * when the scope is destroyed, and freed by the GC when their thread ends without destroying its pool.
-     */
-    @Test
-    void unzeroedPoolBuffersAreCountedAndFreedBothWays() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Nd4j.getEnvironment().isCPU(), "host buffers are a CPU-backend path");
-        long before = OffHeapMemory.unzeroedPoolBytes();
-        try (MemoryScope scope = MemoryScope.open("test-unzeroed")) {
-            MemoryScope.allocate(DataType.FLOAT, 1000, 1000).assign(1);
-            assertThat(HostBuffers.liveBytes() - before).isEqualTo(4_000_000L);
-        }
-        assertThat(HostBuffers.liveBytes() - before).as("kept by the pool for the next cycle").isEqualTo(4_000_000L);
-        MemoryScope.destroy("test-unzeroed");
-        assertThat(HostBuffers.liveBytes() - before).as("destroyed").isZero();
-
-        Thread t = new Thread(() -> {
-            try (MemoryScope scope = MemoryScope.open("test-unzeroed-thread")) {
-                MemoryScope.allocate(DataType.DOUBLE, 500, 1000).assign(2);
-            }
-        });
-        t.start();
-        t.join();
-        t = null;
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (HostBuffers.liveBytes() != before && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        assertThat(HostBuffers.liveBytes() - before).as("a dead thread's pool, after GC").isZero();
-    }
-
     @Test
     void repeatedScopesReuseTheMemoryOfTheFirstCycle() {
         long[] reserved = new long[20];

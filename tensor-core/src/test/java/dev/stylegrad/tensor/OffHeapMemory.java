@@ -65,14 +65,8 @@ public final class OffHeapMemory {
         return AllocationsTracker.getInstance().bytesOnDevice(AllocationKind.WORKSPACE, Nd4j.getAffinityManager().getDeviceForCurrentThread());
     }
 
-    /** Bytes of memory scopes' pool buffers made by {@link HostBuffers} (malloc'd, so ND4J's deallocator map does not hold them). */
-    public static long unzeroedPoolBytes() {
-        System.gc();
-        return HostBuffers.liveBytes();
-    }
-
-    /** Array bytes plus workspace bytes plus unzeroed pool bytes: what a leak test should see stay flat. */
+    /** Array bytes plus workspace bytes: what a leak test should see stay flat. */
     public static long totalBytes() {
-        return arrayBytes() + workspaceBytes() + unzeroedPoolBytes();
+        return arrayBytes() + workspaceBytes();
     }
 }
