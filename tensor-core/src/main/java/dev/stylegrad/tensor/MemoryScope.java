@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -75,8 +76,8 @@ public final class MemoryScope implements AutoCloseable {
     }
 
     /**
-     * A new c-ordered array with undefined contents: from the innermost open scope's pool (a buffer of the same type
-     * and length handed back earlier, or a new one the pool keeps), or, outside scopes, an ordinary array.
+     * A new c-ordered array with undefined contents: from the innermost open scope's pool (a block handed back earlier
+     * that fits it, or a new one the pool keeps), or, outside scopes, an ordinary array.
      */
     public static INDArray allocate(DataType type, long... shape) {
         MemoryScope scope = SUSPENDED.get()[0] > 0 ? null : OPEN.get().peekLast();
@@ -110,8 +111,8 @@ public final class MemoryScope implements AutoCloseable {
     public static boolean lentSince(INDArray array, long mark) {
         DataBuffer base = base(array);
         for (MemoryScope s : OPEN.get()) {
-            Long seq = s.pool.lent.get(base);
-            if (seq != null) return seq >= mark;
+            var l = s.pool.lent.get(base);
+            if (l != null) return l.sequence() >= mark;
         }
         return false;
     }
@@ -193,11 +194,24 @@ public final class MemoryScope implements AutoCloseable {
         return original != null ? original : b;
     }
 
-    /** Buffers by (type, length): free ones ready for reuse, and lent ones with the allocation count they were lent at. */
+    /**
+     * Blocks of memory by type and capacity: free ones ready for reuse, and lent ones under the buffer the array was
+     * given. In host memory a block is lent as a buffer of exactly the array's length over its start
+     * ({@link BlockViews}), so a free block may serve any array up to its capacity: the smallest that fits, if at most
+     * four times the request. Reusing blocks across sizes took a 1024×768 transformer pass from 2.58 to 1.61 GB peak
+     * RSS and a 512² style step from 1.78 to 1.65 GB (Zen 4); exact sizes only (other backends) left most freed blocks
+     * unused. Four times: twice gave the transformer 1.87 GB, eight times gave a training step a larger pool.
+     */
     private static final class Pool {
+        /** One block: an ND4J buffer, lent whole or (host memory) through views of its start. */
+        private record Block(DataType type, long capacity, DataBuffer buffer, boolean viewable) {}
+
+        private record Lent(Block block, long sequence, long bytes) {}
+
         final String name;
-        final Map<String, ArrayDeque<DataBuffer>> free = new HashMap<>();
-        final Map<DataBuffer, Long> lent = new IdentityHashMap<>();
+        final Map<DataType, TreeMap<Long, ArrayDeque<Block>>> free = new HashMap<>();
+        final Map<DataBuffer, Lent> lent = new IdentityHashMap<>();
+        final List<Block> blocks = new ArrayList<>();
         long sequence, bytes, lentBytes, peakLentBytes;
         boolean inUse;
 
@@ -208,25 +222,54 @@ public final class MemoryScope implements AutoCloseable {
         INDArray take(DataType type, long[] shape) {
             long length = Shapes.size(shape);
             if (length == 0) return Nd4j.create(type, shape); // empty arrays own no memory
-            ArrayDeque<DataBuffer> q = free.get(key(type, length));
-            DataBuffer buffer = q == null ? null : q.pollLast();
-            if (buffer == null) {
+            length = Math.max(length, 1);
+            Block block = reuse(type, length);
+            if (block == null) {
                 // Made outside every workspace, so it belongs to the pool and outlives the scope.
                 try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    buffer = Nd4j.createBufferDetached(new long[] {Math.max(length, 1)}, type);
+                    DataBuffer made = Nd4j.createBufferDetached(new long[] {length}, type);
+                    block = new Block(type, length, made, BlockViews.supported(made));
                 }
-                bytes += buffer.length() * buffer.getElementSize();
+                blocks.add(block);
+                bytes += length * type.width();
             }
-            lent.put(buffer, sequence++);
-            lentBytes += buffer.length() * buffer.getElementSize();
+            DataBuffer buffer;
+            if (block.capacity() == length) {
+                buffer = block.buffer();
+            } else {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    buffer = BlockViews.view(block.buffer(), length);
+                }
+            }
+            long lentNow = length * type.width();
+            lent.put(buffer, new Lent(block, sequence++, lentNow));
+            lentBytes += lentNow;
             peakLentBytes = Math.max(peakLentBytes, lentBytes);
             return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
         }
 
+        /** The smallest free block that can serve {@code length} elements, taken off the free list, or null. */
+        private Block reuse(DataType type, long length) {
+            TreeMap<Long, ArrayDeque<Block>> byCapacity = free.get(type);
+            if (byCapacity == null) return null;
+            for (Map.Entry<Long, ArrayDeque<Block>> e = byCapacity.ceilingEntry(length); e != null && e.getKey() <= 4 * length;
+                    e = byCapacity.higherEntry(e.getKey())) {
+                for (var it = e.getValue().descendingIterator(); it.hasNext(); ) {
+                    Block b = it.next();
+                    if (!b.viewable() && b.capacity() != length) continue; // served whole only
+                    it.remove();
+                    if (e.getValue().isEmpty()) byCapacity.remove(e.getKey());
+                    return b;
+                }
+            }
+            return null;
+        }
+
         boolean giveBack(DataBuffer buffer) {
-            if (lent.remove(buffer) == null) return false;
-            lentBytes -= buffer.length() * buffer.getElementSize();
-            free.computeIfAbsent(key(buffer.dataType(), buffer.length()), k -> new ArrayDeque<>()).addLast(buffer);
+            Lent l = lent.remove(buffer);
+            if (l == null) return false;
+            lentBytes -= l.bytes();
+            free.computeIfAbsent(l.block().type(), k -> new TreeMap<>()).computeIfAbsent(l.block().capacity(), k -> new ArrayDeque<>()).addLast(l.block());
             return true;
         }
 
@@ -235,16 +278,11 @@ public final class MemoryScope implements AutoCloseable {
         }
 
         void free() {
-            List<DataBuffer> all = new ArrayList<>(lent.keySet());
-            free.values().forEach(all::addAll);
-            for (DataBuffer b : all) b.close();
+            for (Block b : blocks) b.buffer().close();
+            blocks.clear();
             free.clear();
             lent.clear();
             bytes = lentBytes = 0;
-        }
-
-        private static String key(DataType type, long length) {
-            return type + ":" + Math.max(length, 1);
         }
     }
 }

@@ -87,6 +87,34 @@ class MemoryScopeTest {
         MemoryScope.destroy("test-outside");
     }
 
+    /**
+     * A freed block serves a smaller array (up to four times smaller) through a buffer of the array's exact length,
+     * which ND4J does not treat as a view; a much smaller array gets a block of its own.
+     */
+    @Test
+    void aFreedBlockServesSmallerArraysThatAreNotViews() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Nd4j.getEnvironment().isCPU(), "views of blocks are a host-memory path");
+        try (MemoryScope scope = MemoryScope.open("test-best-fit")) {
+            INDArray big = MemoryScope.allocate(DataType.FLOAT, 1000, 1000);
+            long address = big.data().addressPointer().address();
+            MemoryScope.release(big);
+            INDArray smaller = MemoryScope.allocate(DataType.FLOAT, 900, 1000).assign(3);
+            assertThat(smaller.data().addressPointer().address()).isEqualTo(address);
+            assertThat(smaller.isView()).isFalse();
+            assertThat(smaller.data().length()).isEqualTo(900_000L);
+            assertThat(scope.reservedBytes() - scope.lentBytes()).isLessThan(4_000_000L); // no second block
+            assertThat(scope.lentBytes()).isEqualTo(3_600_000L);
+            assertThat(smaller.sumNumber().doubleValue()).isEqualTo(2_700_000.0);
+            MemoryScope.release(smaller);
+            assertThat(scope.lentBytes()).isZero();
+            INDArray tiny = MemoryScope.allocate(DataType.FLOAT, 200, 1000);
+            assertThat(tiny.data().addressPointer().address()).as("five times smaller: a block of its own").isNotEqualTo(address);
+            INDArray again = MemoryScope.allocate(DataType.FLOAT, 1000, 1000);
+            assertThat(again.data().addressPointer().address()).as("the freed block, whole").isEqualTo(address);
+        }
+        MemoryScope.destroy("test-best-fit");
+    }
+
     @Test
     void repeatedScopesReuseTheMemoryOfTheFirstCycle() {
         long[] reserved = new long[20];
