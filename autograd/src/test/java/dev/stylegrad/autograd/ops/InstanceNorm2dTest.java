@@ -37,6 +37,21 @@ class InstanceNorm2dTest {
         check("instance norm of a 1x1 map's neighbour: 2x1", t -> Ops.instanceNorm2d(t[0]), random(1628, 1, 2, 2, 1));
     }
 
+    /**
+     * A permuted input is not dense in c-order, so the host kernels decline it and whole-array ops run instead: the same
+     * values as the host kernels on a dense copy, and a correct gradient.
+     */
+    @Test
+    void viewsTakeTheWholeArrayPathWithTheSameResults() {
+        INDArray x = random(1635, 2, 5, 4, 3).muli(2).addi(40), w = random(1636, 3), b = random(1637, 3);
+        INDArray viaView = Ops.instanceNorm2d(Ops.permute(Tensor.constant(x), 0, 3, 2, 1), Tensor.constant(w), Tensor.constant(b)).value();
+        INDArray viaHost = Ops.instanceNorm2d(Tensor.constant(x.permute(0, 3, 2, 1).dup('c')), Tensor.constant(w), Tensor.constant(b)).value();
+        assertThat(dev.stylegrad.tensor.ExactArrays.maxAbsDifference(viaView, viaHost)).isLessThan(1e-12);
+        check("instance norm of a permuted view", t -> Ops.instanceNorm2d(Ops.permute(t[0], 0, 3, 2, 1), t[1], t[2]),
+                random(1638, 2, 5, 4, 3), random(1639, 3), random(1640, 3));
+        check("instance norm of a permuted view, no affine", t -> Ops.instanceNorm2d(Ops.permute(t[0], 0, 3, 2, 1)), random(1641, 1, 4, 3, 2));
+    }
+
     @Test
     void parameterShapesAreChecked() {
         Tensor x = Tensor.constant(random(1629, 1, 3, 4, 4));

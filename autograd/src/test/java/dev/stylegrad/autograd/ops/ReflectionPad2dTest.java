@@ -37,6 +37,16 @@ class ReflectionPad2dTest {
         check("reflection pad 1 on 2x2", t -> Ops.reflectionPad2d(t[0], 1, 1, 1, 1), random(1603, 1, 1, 2, 2));
     }
 
+    /** A permuted input makes the host kernel decline, so the row-and-column copies run: the same values and a correct gradient. */
+    @Test
+    void viewsTakeTheCopyPathWithTheSameResults() {
+        INDArray x = random(1605, 2, 6, 5, 3);
+        INDArray viaView = Ops.reflectionPad2d(Ops.permute(Tensor.constant(x), 0, 3, 1, 2), 2, 1, 3, 2).value();
+        INDArray viaHost = Ops.reflectionPad2d(Tensor.constant(x.permute(0, 3, 1, 2).dup('c')), 2, 1, 3, 2).value();
+        assertThat(dev.stylegrad.tensor.ExactArrays.maxAbsDifference(viaView, viaHost)).isZero();
+        check("reflection pad of a permuted view", t -> Ops.reflectionPad2d(Ops.permute(t[0], 0, 3, 1, 2), 2, 1, 3, 2), random(1606, 1, 6, 5, 2));
+    }
+
     @Test
     void padsAsLargeAsTheSideAreRefused() {
         assertThatThrownBy(() -> Ops.reflectionPad2d(Tensor.constant(random(1604, 1, 1, 3, 5)), 1, 1, 3, 0))
