@@ -25,6 +25,13 @@ final class StepMemory {
      * (pixels as int and float arrays while pictures are read, resized and written) (fitted, see above).
      */
     static final long TILED_PICTURE_BYTES_PER_PIXEL = 200;
+    /**
+     * What Winograd kernels add per pixel of the picture (untiled) or of a window (tiled): oneDNN's transformed copies of
+     * the widest layers' inputs and outputs. Fitted above the peaks measured with `auto` (Winograd) on an AMD EPYC Zen 4,
+     * 2 threads, ImageNet VGG19, Adam: untiled 2048² at 20.0 GB (1150 bytes per pixel above the direct estimate), 2048²
+     * in windows of 1184² at 9.05 GB (1230 per window pixel); 1400 keeps the estimates above both.
+     */
+    static final long WINOGRAD_BYTES_PER_PIXEL = 1400;
     /** The JVM, the native libraries, the weights and their kernel layouts: measured ~450 MB at 128². */
     static final long BASELINE_BYTES = 600L << 20;
     /**
@@ -49,12 +56,25 @@ final class StepMemory {
 
     /** Estimated peak bytes of one untiled step on a picture of {@code pixels}. */
     static long untiledStep(long pixels, List<Long> widths) {
-        return BASELINE_BYTES + (long) (pixels * (TAPE_FACTOR * convolutionBytesPerPixel(widths) + PICTURE_BYTES_PER_PIXEL));
+        return BASELINE_BYTES + (long) (pixels * (TAPE_FACTOR * convolutionBytesPerPixel(widths) + PICTURE_BYTES_PER_PIXEL + winogradBytesPerPixel(widths)));
     }
 
     /** Estimated peak bytes of one tiled step: the picture's arrays plus one window's tape. */
     static long tiledStep(long pixels, long windowPixels, List<Long> widths) {
-        return BASELINE_BYTES + pixels * TILED_PICTURE_BYTES_PER_PIXEL + (long) (windowPixels * WINDOW_FACTOR * convolutionBytesPerPixel(widths));
+        return BASELINE_BYTES + pixels * TILED_PICTURE_BYTES_PER_PIXEL
+                + (long) (windowPixels * (WINDOW_FACTOR * convolutionBytesPerPixel(widths) + winogradBytesPerPixel(widths)));
+    }
+
+    /**
+     * {@link #WINOGRAD_BYTES_PER_PIXEL} where this process's convolution algorithm gives the network's second layer (the
+     * widest at full size) Winograd kernels, else 0.
+     */
+    static double winogradBytesPerPixel(List<Long> widths) {
+        if (widths.size() < 2) return 0;
+        long in = widths.get(0), out = widths.get(1);
+        boolean winograd = dev.stylegrad.tensor.Kernels.conv2dRunsWinograd(new long[] {1, in, 66, 66}, new long[] {out, in, 3, 3},
+                dev.stylegrad.tensor.Conv2dSpec.of(1, 1, 1), false);
+        return winograd ? WINOGRAD_BYTES_PER_PIXEL : 0;
     }
 
     /**
