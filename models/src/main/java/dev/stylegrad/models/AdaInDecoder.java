@@ -4,7 +4,6 @@ import dev.stylegrad.autograd.GradMode;
 import dev.stylegrad.autograd.Tensor;
 import dev.stylegrad.io.SafetensorsWriter;
 import dev.stylegrad.io.WeightsFormatException;
-import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import java.io.IOException;
@@ -117,7 +116,7 @@ public final class AdaInDecoder {
      */
     public AdaInDecoder freeze() {
         if (!frozen) {
-            for (Tensor t : parameters.values()) if (t.value().rank() == 4) Kernels.freezeConvolutionWeight(t.value());
+            StateDicts.freezeConvolutions(parameters.values());
             frozen = true;
         }
         return this;

@@ -7,7 +7,6 @@ import dev.stylegrad.io.TensorInfo;
 import dev.stylegrad.io.WeightsFiles;
 import dev.stylegrad.io.WeightsFormatException;
 import dev.stylegrad.io.WeightsReader;
-import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import java.io.IOException;
@@ -62,7 +61,7 @@ public final class AdaInEncoder {
     private AdaInEncoder(Map<String, Tensor> parameters, int[] widths) {
         this.parameters = parameters;
         this.widths = widths;
-        for (Tensor t : parameters.values()) if (t.value().rank() == 4) Kernels.freezeConvolutionWeight(t.value());
+        StateDicts.freezeConvolutions(parameters.values());
     }
 
     /** The layers, in order (for the tiles' reach). */

@@ -22,6 +22,11 @@ final class StateDicts {
     private StateDicts() {}
 
     /** Every tensor's shape by name, in the file's order. */
+    /** Lets the convolutions keep these weights in their kernels' layouts (4-d tensors: the convolution weights). */
+    static void freezeConvolutions(Iterable<Tensor> parameters) {
+        for (Tensor t : parameters) if (t.value().rank() == 4) dev.stylegrad.tensor.Kernels.freezeConvolutionWeight(t.value());
+    }
+
     static Map<String, long[]> shapes(Path file) throws IOException {
         try (WeightsReader reader = WeightsFiles.open(file)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();

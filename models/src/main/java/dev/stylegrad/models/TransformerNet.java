@@ -7,7 +7,6 @@ import dev.stylegrad.autograd.layers.Residual;
 import dev.stylegrad.autograd.layers.Sequential;
 import dev.stylegrad.autograd.ops.Ops;
 import dev.stylegrad.tensor.Conv2dSpec;
-import dev.stylegrad.tensor.Kernels;
 import dev.stylegrad.tensor.MemoryScope;
 import dev.stylegrad.tensor.Shapes;
 import dev.stylegrad.io.SafetensorsWriter;
@@ -194,7 +193,7 @@ public final class TransformerNet {
      */
     public TransformerNet freeze() {
         if (!frozen) {
-            for (Tensor t : parameters.values()) if (t.value().rank() == 4) Kernels.freezeConvolutionWeight(t.value());
+            StateDicts.freezeConvolutions(parameters.values());
             frozen = true;
         }
         return this;
