@@ -13,17 +13,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 vgg="${1:?usage: adain_compare.sh VGG19.pth [--rounds N] [--runs N] [--warmup N] [--width W] [--height H] [--out FILE]}"; shift
 rounds=3; runs=3; warmup=2; width=1024; height=768; out=""
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --rounds) rounds="$2"; shift 2 ;; --runs) runs="$2"; shift 2 ;; --warmup) warmup="$2"; shift 2 ;;
-    --width) width="$2"; shift 2 ;; --height) height="$2"; shift 2 ;; --out) out="$2"; shift 2 ;;
-    *) echo "adain_compare.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-done
-python="${PYTHON:-/usr/bin/python3}"
 source "$here/bench_lib.sh"
-tcmalloc="$(tcmalloc_path)"
-"$here/run.sh" --help >/dev/null 2>&1 || true  # builds benchmarks.jar when sources changed
+compare_setup "$@"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 "$python" "$here/torch_adain.py" --vgg "$vgg" --save-decoder "$work/decoder.pth" --runs 1 --warmup 0 --width 64 --height 64 --style-width 64 --style-height 64 >/dev/null
 : >"$work/ours"; : >"$work/glibc"; : >"$work/tcmalloc"; : >"$work/rss"

@@ -12,17 +12,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rounds=3; runs=5; warmup=2; width=1024; height=768; out=""
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --rounds) rounds="$2"; shift 2 ;; --runs) runs="$2"; shift 2 ;; --warmup) warmup="$2"; shift 2 ;;
-    --width) width="$2"; shift 2 ;; --height) height="$2"; shift 2 ;; --out) out="$2"; shift 2 ;;
-    *) echo "apply_compare.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-done
-python="${PYTHON:-/usr/bin/python3}"
 source "$here/bench_lib.sh"
-tcmalloc="$(tcmalloc_path)"
-"$here/run.sh" --help >/dev/null 2>&1 || true  # builds benchmarks.jar when sources changed
+compare_setup "$@"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 "$python" "$here/torch_apply.py" --save-random "$work/net.pth" --runs 1 --warmup 0 --width 64 --height 64 >/dev/null
 for k in ours glibc tcmalloc; do : >"$work/$k"; : >"$work/$k.first"; done

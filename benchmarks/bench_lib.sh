@@ -19,3 +19,17 @@ machine_line() {
 }
 # a/b with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+# The options every picture comparison takes, into globals: rounds runs warmup width height out (defaults as set by the
+# caller before calling), then python and tcmalloc; builds benchmarks.jar when sources changed.
+compare_setup() {
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --rounds) rounds="$2"; shift 2 ;; --runs) runs="$2"; shift 2 ;; --warmup) warmup="$2"; shift 2 ;;
+      --width) width="$2"; shift 2 ;; --height) height="$2"; shift 2 ;; --out) out="$2"; shift 2 ;;
+      *) echo "$(basename "$0"): unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  python="${PYTHON:-/usr/bin/python3}"
+  tcmalloc="$(tcmalloc_path)"
+  "$here/run.sh" --help >/dev/null 2>&1 || true
+}
